@@ -1,0 +1,348 @@
+"""Read the blog export format into an :class:`ArticleDocument`.
+
+Pure: text in, dataclasses out, no Django. Every error carries the line it was
+found on. The format is specified in ``docs/format.md``; in short::
+
+    TITLE
+    27June                                  (date badge, optional)
+    Posted on Jun 27, 2023 by AUTHOR
+    TITLE                                   (repeated, optional)
+    HEADING / paragraphs...                 (one or more sections)
+    Write a comment
+    Comments
+    NAME / NAME / body lines / June 27, 2023 at 21:53   (zero or more comments)
+
+Blank lines separate the parts. Content is kept exactly as written: emoji,
+non-breaking hyphens and misspelt names included.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from .errors import ParseError
+from .types import ArticleDocument, ReaderComment, Section
+
+WRITE_A_COMMENT = "Write a comment"
+COMMENTS = "Comments"
+
+# A heading is one short line that does not end like a sentence; anything else
+# after a heading's first paragraph continues that section.
+HEADING_MAX_LENGTH = 120
+_SENTENCE_ENDINGS = (".", ",", ";", ":")
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+_LINE_BREAK = re.compile(r"\r?\n")
+_BADGE = re.compile(r"(?P<day>\d{1,2})\s*(?P<month>[A-Za-z]+)\.?")
+_BYLINE = re.compile(
+    r"Posted on (?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})"
+    r" by (?P<author>\S.*)"
+)
+_TIMESTAMP = re.compile(
+    r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})"
+    r" at (?P<hour>\d{1,2}):(?P<minute>\d{2})"
+)
+
+
+def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocument:
+    """Parse one exported article; raise :class:`ParseError` naming the line.
+
+    ``data`` may be bytes (decoded as UTF-8, with or without a BOM) or text.
+    LF and CRLF line endings are both accepted.
+    """
+    text = _decode(data, source)
+    return _Parser(_LINE_BREAK.split(text), source).parse()
+
+
+def month_number(name: str) -> int | None:
+    """Map an English month name or its abbreviation ("Jun", "Sept") to 1-12."""
+    key = name.lower()
+    for number, month in enumerate(_MONTHS, start=1):
+        if key in (month, month[:3]) or (month == "september" and key == "sept"):
+            return number
+    return None
+
+
+def _decode(data: bytes | str, source: str) -> str:
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            raise ParseError(
+                f"not valid UTF-8 (byte 0x{data[err.start]:02x}); "
+                "expected a UTF-8 text file",
+                source=source,
+                line=line,
+            ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _looks_like_heading(block: list[str]) -> bool:
+    line = block[0].strip()
+    return (
+        len(block) == 1
+        and len(line) <= HEADING_MAX_LENGTH
+        and not line.endswith(_SENTENCE_ENDINGS)
+    )
+
+
+class _Parser:
+    """A cursor over the document's lines; ``self.index`` is 0-based."""
+
+    def __init__(self, lines: list[str], source: str):
+        self.lines = lines
+        self.source = source
+        self.index = 0
+
+    # -- cursor ---------------------------------------------------------------
+
+    def at_end(self) -> bool:
+        return self.index >= len(self.lines)
+
+    def current(self) -> str:
+        return self.lines[self.index].strip()
+
+    def skip_blank_lines(self) -> None:
+        while not self.at_end() and _is_blank(self.lines[self.index]):
+            self.index += 1
+
+    def error(self, message: str, index: int | None = None) -> ParseError:
+        if index is None:
+            index = min(self.index, len(self.lines) - 1)
+        return ParseError(message, source=self.source, line=index + 1)
+
+    def found(self) -> str:
+        return "the document ends" if self.at_end() else f"found {self.current()!r}"
+
+    # -- grammar --------------------------------------------------------------
+
+    def parse(self) -> ArticleDocument:
+        self.skip_blank_lines()
+        if self.at_end():
+            raise self.error("the document is empty; expected the article title", 0)
+        title = self.current()
+        self.index += 1
+
+        self.skip_blank_lines()
+        badge = None
+        if not self.at_end() and (match := _BADGE.fullmatch(self.current())):
+            badge = (match, self.index)
+            self.index += 1
+            self.skip_blank_lines()
+
+        posted_on, author = self.byline()
+        if badge:
+            self.check_badge(*badge, posted_on)
+
+        self.skip_blank_lines()
+        if not self.at_end() and self.current() == title:
+            self.index += 1
+
+        sections = self.sections()
+        comments = self.comments()
+        return ArticleDocument(
+            title=title,
+            author=author,
+            date=posted_on,
+            sections=tuple(sections),
+            comments=tuple(comments),
+        )
+
+    def byline(self) -> tuple[date, str]:
+        match = None if self.at_end() else _BYLINE.fullmatch(self.current())
+        if match is None:
+            raise self.error(
+                "expected the byline 'Posted on Mon D, YYYY by NAME', "
+                f"but {self.found()}"
+            )
+        posted_on = self.date(match["year"], match["month"], match["day"])
+        self.index += 1
+        return posted_on, match["author"].strip()
+
+    def check_badge(self, match: re.Match, index: int, posted_on: date) -> None:
+        month = month_number(match["month"])
+        if (month, int(match["day"])) != (posted_on.month, posted_on.day):
+            raise self.error(
+                f"the date badge {match[0]!r} does not match the byline's date; "
+                f"expected {posted_on.day}{_MONTHS[posted_on.month - 1].title()}",
+                index,
+            )
+
+    def sections(self) -> list[Section]:
+        blocks = self.section_blocks()
+        sections: list[tuple[str, int, list[str]]] = []
+        for start, block in blocks:
+            starts_section = not sections or (
+                sections[-1][2] and _looks_like_heading(block)
+            )
+            if starts_section and not _looks_like_heading(block):
+                raise self.error(
+                    "expected a section heading (one short line), found a paragraph",
+                    start,
+                )
+            if starts_section:
+                sections.append((block[0].strip(), start, []))
+            else:
+                sections[-1][2].append("\n".join(block))
+
+        if not sections:
+            raise self.error(
+                "the article has no sections; expected a heading and its text "
+                f"before {WRITE_A_COMMENT!r}"
+            )
+        heading, start, paragraphs = sections[-1]
+        if not paragraphs:
+            raise self.error(
+                f"the section {heading!r} has no text; expected a paragraph "
+                "after its heading",
+                start,
+            )
+        return [
+            Section(heading=heading, paragraphs=tuple(paragraphs), line=start + 1)
+            for heading, start, paragraphs in sections
+        ]
+
+    def section_blocks(self) -> list[tuple[int, list[str]]]:
+        """Blank-line separated blocks up to 'Write a comment' (consumed) or EOF."""
+        blocks = []
+        while True:
+            self.skip_blank_lines()
+            if self.at_end():
+                return blocks
+            if self.current() == WRITE_A_COMMENT:
+                self.index += 1
+                return blocks
+            start = self.index
+            while not self.at_end() and not _is_blank(self.lines[self.index]):
+                self.index += 1
+            blocks.append((start, self.lines[start : self.index]))
+
+    def comments(self) -> list[ReaderComment]:
+        self.skip_blank_lines()
+        if self.at_end():
+            return []
+        if self.current() != COMMENTS:
+            raise self.error(
+                f"expected {COMMENTS!r} after {WRITE_A_COMMENT!r}, but {self.found()}"
+            )
+        self.index += 1
+        comments = []
+        while True:
+            self.skip_blank_lines()
+            if self.at_end():
+                return comments
+            comments.append(self.comment())
+
+    def comment(self) -> ReaderComment:
+        name_index = self.index
+        name = self.current()
+        if _TIMESTAMP.fullmatch(name):
+            raise self.error(
+                "expected a commenter's name, found a time line with no comment"
+            )
+        self.index += 1
+        if self.at_end() or self.current() != name:
+            raise self.error(
+                f"expected the commenter's name {name!r} repeated on the next line, "
+                f"but {self.found()}"
+            )
+        self.index += 1
+        body_start = self.index
+        time_index, match = self.find_time_line(name, name_index)
+        body = self.lines[body_start:time_index]
+        while body and _is_blank(body[0]):
+            body.pop(0)
+        while body and _is_blank(body[-1]):
+            body.pop()
+        if not body:
+            raise self.error(f"the comment by {name!r} has no text", name_index)
+        self.index = time_index
+        posted_at = self.datetime(match)
+        self.index += 1
+        return ReaderComment(
+            author_name=name,
+            body="\n".join(body),
+            posted_at=posted_at,
+            line=name_index + 1,
+        )
+
+    def find_time_line(self, name: str, name_index: int) -> tuple[int, re.Match]:
+        """Find the comment's time line, refusing to run into the next comment.
+
+        Without the second check, a comment that lost its time line would
+        swallow the next comment whole, and that comment would be lost silently.
+        """
+        expected = "a time line 'Month D, YYYY at HH:MM'"
+        for index in range(self.index, len(self.lines)):
+            match = _TIMESTAMP.fullmatch(self.lines[index].strip())
+            if match:
+                return index, match
+            if self.starts_comment(index):
+                raise self.error(
+                    f"the comment by {name!r} has no time line; expected {expected} "
+                    f"before the next comment at line {index + 1}",
+                    name_index,
+                )
+        raise self.error(
+            f"the comment by {name!r} has no time line; expected {expected} "
+            "after its text",
+            name_index,
+        )
+
+    def starts_comment(self, index: int) -> bool:
+        """A blank line, a name, the same name again, then a blank line."""
+        lines = self.lines
+        if index == 0 or index + 1 >= len(lines) or not _is_blank(lines[index - 1]):
+            return False
+        name = lines[index].strip()
+        return (
+            bool(name)
+            and lines[index + 1].strip() == name
+            and (index + 2 == len(lines) or _is_blank(lines[index + 2]))
+        )
+
+    # -- values ---------------------------------------------------------------
+
+    def date(self, year: str, month_name: str, day: str) -> date:
+        month = month_number(month_name)
+        if month is None:
+            raise self.error(f"{month_name!r} is not an English month name")
+        try:
+            return date(int(year), month, int(day))
+        except ValueError:
+            raise self.error(
+                f"impossible date {month_name} {day}, {year}; expected a real "
+                "calendar date"
+            ) from None
+
+    def datetime(self, match: re.Match) -> datetime:
+        day = self.date(match["year"], match["month"], match["day"])
+        hour, minute = int(match["hour"]), int(match["minute"])
+        if hour > 23 or minute > 59:
+            raise self.error(
+                f"impossible time {match['hour']}:{match['minute']}; "
+                "expected HH:MM on a 24-hour clock"
+            )
+        return datetime(day.year, day.month, day.day, hour, minute)

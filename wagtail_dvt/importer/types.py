@@ -1,0 +1,45 @@
+"""Plain values that the parser produces and the writer consumes.
+
+They carry no Django state, so a document can be parsed, inspected and
+tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the Markdown paragraphs below it."""
+
+    heading: str
+    paragraphs: tuple[str, ...]
+    line: int
+
+    @property
+    def content(self) -> str:
+        """The section's Markdown: paragraphs separated by one blank line."""
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class ReaderComment:
+    """One reader comment, with its time as written (no time zone)."""
+
+    author_name: str
+    body: str
+    posted_at: datetime
+    line: int
+
+
+@dataclass(frozen=True)
+class ArticleDocument:
+    """Everything one exported article says, in document order."""
+
+    title: str
+    author: str
+    date: date
+    sections: tuple[Section, ...]
+    comments: tuple[ReaderComment, ...]
