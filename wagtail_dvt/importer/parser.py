@@ -65,8 +65,10 @@ def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocume
     ``data`` may be bytes (decoded as UTF-8, with or without a BOM) or text.
     LF and CRLF line endings are both accepted.
     """
-    text = _decode(data, source)
-    return _Parser(_LINE_BREAK.split(text), source).parse()
+    lines = _LINE_BREAK.split(_decode(data, source))
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the final newline ends the last line; it starts no new one
+    return _Parser(lines, source).parse()
 
 
 def month_number(name: str) -> int | None:
@@ -115,6 +117,7 @@ class _Parser:
         self.lines = lines
         self.source = source
         self.index = 0
+        self.sections_end = 0
 
     # -- cursor ---------------------------------------------------------------
 
@@ -129,9 +132,11 @@ class _Parser:
             self.index += 1
 
     def error(self, message: str, index: int | None = None) -> ParseError:
+        """An error at ``index`` (default: the cursor), at most the last line."""
         if index is None:
-            index = min(self.index, len(self.lines) - 1)
-        return ParseError(message, source=self.source, line=index + 1)
+            index = self.index
+        line = min(index, len(self.lines) - 1) + 1
+        return ParseError(message, source=self.source, line=line)
 
     def found(self) -> str:
         return "the document ends" if self.at_end() else f"found {self.current()!r}"
@@ -210,7 +215,8 @@ class _Parser:
         if not sections:
             raise self.error(
                 "the article has no sections; expected a heading and its text "
-                f"before {WRITE_A_COMMENT!r}"
+                f"before {WRITE_A_COMMENT!r}",
+                self.sections_end,
             )
         heading, start, paragraphs = sections[-1]
         if not paragraphs:
@@ -225,14 +231,15 @@ class _Parser:
         ]
 
     def section_blocks(self) -> list[tuple[int, list[str]]]:
-        """Blank-line separated blocks up to 'Write a comment' (consumed) or EOF."""
+        """Blank-line separated blocks up to 'Write a comment', 'Comments' or EOF.
+
+        Leaves the cursor on the line that ended the sections.
+        """
         blocks = []
         while True:
             self.skip_blank_lines()
-            if self.at_end():
-                return blocks
-            if self.current() == WRITE_A_COMMENT:
-                self.index += 1
+            if self.at_end() or self.current() in (WRITE_A_COMMENT, COMMENTS):
+                self.sections_end = self.index
                 return blocks
             start = self.index
             while not self.at_end() and not _is_blank(self.lines[self.index]):
@@ -240,7 +247,9 @@ class _Parser:
             blocks.append((start, self.lines[start : self.index]))
 
     def comments(self) -> list[ReaderComment]:
-        self.skip_blank_lines()
+        if not self.at_end() and self.current() == WRITE_A_COMMENT:
+            self.index += 1
+            self.skip_blank_lines()
         if self.at_end():
             return []
         if self.current() != COMMENTS:
