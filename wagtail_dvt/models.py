@@ -52,6 +52,11 @@ class ArticlePage(ReaderCommentsOutsideRevisionsMixin, Page):
     author = models.CharField(_("author"), max_length=255)
     date = models.DateField(_("posted on"))
     body = StreamField(ArticleStreamBlock())
+    comments_open = models.BooleanField(
+        _("comments open"),
+        default=True,
+        help_text=_("Let visitors write comments on this article."),
+    )
 
     template = "wagtail_dvt/article_page.html"
 
@@ -67,6 +72,7 @@ class ArticlePage(ReaderCommentsOutsideRevisionsMixin, Page):
         FieldPanel("body"),
         InlinePanel(READER_COMMENTS, label=_("Reader comments")),
     ]
+    settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
 
     api_fields = [
         APIField("author"),
@@ -129,6 +135,10 @@ class Comment(models.Model):
         choices=CommentStatus.choices,
         default=CommentStatus.PENDING,
     )
+    # Private: for moderators only, never rendered or exported.
+    email = models.EmailField(_("email"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
 
     panels = [
         FieldPanel("author_name"),
@@ -141,10 +151,14 @@ class Comment(models.Model):
         ordering = ["posted_at", "pk"]
         verbose_name = _("reader comment")
         verbose_name_plural = _("reader comments")
+        permissions = [("moderate_comment", _("Can moderate reader comments"))]
         indexes = [
             models.Index(
                 fields=["page", "status", "posted_at"], name="wagtail_dvt_page_status"
-            )
+            ),
+            models.Index(
+                fields=["ip_address", "posted_at"], name="wagtail_dvt_ip_posted"
+            ),
         ]
 
     def __str__(self):
