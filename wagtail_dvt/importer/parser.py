@@ -32,19 +32,19 @@ COMMENTS = "Comments"
 HEADING_MAX_LENGTH = 120
 _SENTENCE_ENDINGS = (".", ",", ";", ":")
 
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 _LINE_BREAK = re.compile(r"\r?\n")
@@ -74,7 +74,8 @@ def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocume
 def month_number(name: str) -> int | None:
     """Map an English month name or its abbreviation ("Jun", "Sept") to 1-12."""
     key = name.lower()
-    for number, month in enumerate(_MONTHS, start=1):
+    for number, month in enumerate(MONTH_NAMES, start=1):
+        month = month.lower()
         if key in (month, month[:3]) or (month == "september" and key == "sept"):
             return number
     return None
@@ -191,7 +192,7 @@ class _Parser:
         if (month, int(match["day"])) != (posted_on.month, posted_on.day):
             raise self.error(
                 f"the date badge {match[0]!r} does not match the byline's date; "
-                f"expected {posted_on.day}{_MONTHS[posted_on.month - 1].title()}",
+                f"expected {posted_on.day}{MONTH_NAMES[posted_on.month - 1]}",
                 index,
             )
 

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
+from ..lookup import PageNotFound, find_page
 from ..models import ArticlePage, Comment, CommentStatus
 from .errors import ParentPageError, WriteConflict
 from .types import ArticleDocument
@@ -42,30 +43,12 @@ class ImportResult:
 
 
 def resolve_parent(reference: Page | int | str | None = None) -> Page:
-    """Find the page to import under: a page, its id, or a URL path.
-
-    URL paths are relative to the default Site ("/blog/"). ``None`` means the
-    default Site's root page, as ``wagtail start`` sites expect.
-    """
-    if isinstance(reference, Page):
-        parent = reference
-    else:
-        site = Site.objects.filter(is_default_site=True).select_related("root_page")
-        site = site.first()
-        if reference is None or str(reference).strip("/") == "":
-            if site is None:
-                raise ParentPageError("there is no default Site; pass a parent page")
-            parent = site.root_page
-        elif str(reference).isdigit():
-            parent = Page.objects.filter(pk=int(reference)).first()
-        elif site is None:
-            raise ParentPageError("there is no default Site to resolve URL paths in")
-        else:
-            url_path = site.root_page.url_path + str(reference).strip("/") + "/"
-            parent = Page.objects.filter(url_path=url_path).first()
-        if parent is None:
-            raise ParentPageError(f"no page found for parent {reference!r}")
-    parent = parent.specific
+    """Find the page to import under (see :func:`~wagtail_dvt.lookup.find_page`)
+    and check that it may hold article pages."""
+    try:
+        parent = find_page(reference)
+    except PageNotFound as err:
+        raise ParentPageError(str(err)) from err
     if not ArticlePage.can_exist_under(parent):
         raise ParentPageError(
             f"article pages are not allowed under {parent.title!r} "

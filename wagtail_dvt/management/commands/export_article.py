@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wagtail_dvt.exporter import export_document
+from wagtail_dvt.importer import ImporterError, get_timezone
+from wagtail_dvt.lookup import PageNotFound, find_page
+from wagtail_dvt.models import ArticlePage, CommentStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Write an article page in the text format import_article reads, with "
+        "its approved comments."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("page", help="page id or URL path of the article")
+        parser.add_argument(
+            "--output", "-o", help="file to write (default: standard output)"
+        )
+        parser.add_argument(
+            "--timezone", help="time zone for comment times (default: TIME_ZONE)"
+        )
+        parser.add_argument(
+            "--all-comments",
+            action="store_true",
+            help="include pending, rejected and spam comments too",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            page = find_page(options["page"])
+            timezone = get_timezone(options["timezone"])
+        except (PageNotFound, ImporterError) as err:
+            raise CommandError(str(err)) from err
+        if not isinstance(page, ArticlePage):
+            raise CommandError(f"{page.title!r} is not an article page")
+        statuses = (
+            CommentStatus.values
+            if options["all_comments"]
+            else [CommentStatus.APPROVED]
+        )
+        text = export_document(page, timezone=timezone, statuses=statuses)
+        if options["output"]:
+            Path(options["output"]).write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")
