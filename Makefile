@@ -1,0 +1,107 @@
+# Development tasks for wagtail-dvt. Every target works on a fresh clone and is
+# safe to rerun. Override any variable on the command line, e.g.
+#   make test VENV=.venv-lowest PYTHON=python3.11 CONSTRAINTS=constraints/lowest.txt
+
+# Interpreter for creating the virtualenv; empty means the first of the
+# candidates below that runs and is at least Python 3.11.
+PYTHON ?=
+VENV ?= .venv
+# Optional pip constraints file, e.g. constraints/lowest.txt for the oldest stack.
+CONSTRAINTS ?=
+# Extra arguments for pytest, e.g. PYTEST_ARGS="-k parser -x".
+PYTEST_ARGS ?=
+
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+DEMO_USERNAME ?= admin
+DEMO_PASSWORD ?= changeme
+
+PYTHON_CANDIDATES := python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3 \
+	python3.12 python3.11 python3
+
+VENV_PYTHON := $(VENV)/bin/python
+PIP := $(VENV_PYTHON) -m pip --disable-pip-version-check
+MANAGE := $(VENV_PYTHON) example_site/manage.py
+# Reinstall only when the dependencies (or the constraints) change.
+INSTALL_STAMP := $(VENV)/.install-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format clean distclean
+
+help:
+	@echo "make demo       install, migrate, import the bundled article, run the server"
+	@echo "make test       ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make lint       ruff check and ruff format --check"
+	@echo "make format     ruff format and ruff check --fix"
+	@echo "make install    create $(VENV) and install wagtail-dvt[testing]"
+	@echo "make clean      remove build artefacts and caches"
+	@echo "make distclean  clean, and remove virtualenvs and the demo's database and media"
+
+$(VENV_PYTHON):
+	@py='$(PYTHON)'; \
+	if [ -z "$$py" ]; then \
+		for candidate in $(PYTHON_CANDIDATES); do \
+			if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+				>/dev/null 2>&1; then py="$$candidate"; break; fi; \
+		done; \
+	fi; \
+	if [ -z "$$py" ]; then \
+		echo "No Python >= 3.11 found; set PYTHON=/path/to/python3" >&2; exit 1; \
+	fi; \
+	if ! "$$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+		echo "$$py is not Python >= 3.11" >&2; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$("$$py" -c 'import sys; print(sys.executable, sys.version.split()[0])')"; \
+	"$$py" -m venv $(VENV)
+
+$(INSTALL_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV_PYTHON)
+	$(PIP) install --quiet -e ".[testing]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	@touch $@
+
+install: $(INSTALL_STAMP)
+
+demo: $(INSTALL_STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) import_article
+	@DEMO_USERNAME='$(DEMO_USERNAME)' DEMO_PASSWORD='$(DEMO_PASSWORD)' \
+		$(MANAGE) shell --no-imports -c "$$DEMO_SUPERUSER_SCRIPT"
+	@echo
+	@echo "  Site:  http://$(DEMO_HOST):$(DEMO_PORT)/"
+	@echo "  Admin: http://$(DEMO_HOST):$(DEMO_PORT)/admin/"
+	@echo "  Login: $(DEMO_USERNAME) / $(DEMO_PASSWORD)"
+	@echo
+	$(MANAGE) runserver $(DEMO_HOST):$(DEMO_PORT)
+
+# Creates the demo superuser, or resets its password if it already exists.
+define DEMO_SUPERUSER_SCRIPT
+import os
+from django.contrib.auth import get_user_model
+user, _ = get_user_model().objects.get_or_create(username=os.environ["DEMO_USERNAME"])
+user.is_staff = user.is_superuser = user.is_active = True
+user.set_password(os.environ["DEMO_PASSWORD"])
+user.save()
+endef
+export DEMO_SUPERUSER_SCRIPT
+
+test: $(INSTALL_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run --settings=example_site.settings.test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(INSTALL_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALL_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf build dist site .pytest_cache .ruff_cache ./*.egg-info \
+		example_site/static_collected
+	find . -path ./.git -prune -o -path './.venv*' -prune -o \
+		-name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf .venv .venv-* example_site/db.sqlite3 example_site/media

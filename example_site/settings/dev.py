@@ -1,0 +1,12 @@
+"""Local development settings: `make demo` and `manage.py runserver`."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+
+# Insecure on purpose: this key only ever signs a local demo database.
+SECRET_KEY = "django-insecure-wagtail-dvt-demo-only-do-not-deploy"  # noqa: S105
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,20 @@
+"""Settings for pytest and `makemigrations --check` (see pyproject.toml)."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+DEBUG = False
+
+SECRET_KEY = "wagtail-dvt-test-secret-key"  # noqa: S105
+
+ALLOWED_HOSTS = ["*"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database"},
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Keep test runs and `makemigrations --check` away from the demo database.
+    DATABASES["default"]["NAME"] = ":memory:"
