@@ -161,6 +161,8 @@ ERROR_LINE = re.compile(r"doc\.txt:(\d+): \S")
 def broken_documents(draw):
     lines = format_document(draw(documents())).split("\n")
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        if not lines:
+            break
         index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
         action = draw(st.sampled_from(["delete", "replace", "duplicate", "cut"]))
         if action == "delete" and len(lines) > 1:

@@ -30,6 +30,9 @@ COMMENTS = "Comments"
 # A heading is one short line that does not end like a sentence; anything else
 # after a heading's first paragraph continues that section.
 HEADING_MAX_LENGTH = 120
+# Titles, author and commenter names and headings are stored in 255-character
+# columns; PostgreSQL would refuse longer ones mid-import, SQLite keep them.
+MAX_LINE_VALUE_LENGTH = 255
 _SENTENCE_ENDINGS = (".", ",", ";", ":")
 
 MONTH_NAMES = (
@@ -148,7 +151,7 @@ class _Parser:
         self.skip_blank_lines()
         if self.at_end():
             raise self.error("the document is empty; expected the article title", 0)
-        title = self.current()
+        title = self.single_line_value("title", self.current())
         self.index += 1
 
         self.skip_blank_lines()
@@ -184,8 +187,9 @@ class _Parser:
                 f"but {self.found()}"
             )
         posted_on = self.date(match["year"], match["month"], match["day"])
+        author = self.single_line_value("author", match["author"].strip())
         self.index += 1
-        return posted_on, match["author"].strip()
+        return posted_on, author
 
     def check_badge(self, match: re.Match, index: int, posted_on: date) -> None:
         month = month_number(match["month"])
@@ -209,7 +213,8 @@ class _Parser:
                     start,
                 )
             if starts_section:
-                sections.append((block[0].strip(), start, []))
+                heading = self.single_line_value("heading", block[0].strip(), start)
+                sections.append((heading, start, []))
             else:
                 sections[-1][2].append("\n".join(block))
 
@@ -267,7 +272,7 @@ class _Parser:
 
     def comment(self) -> ReaderComment:
         name_index = self.index
-        name = self.current()
+        name = self.single_line_value("commenter's name", self.current())
         if _TIMESTAMP.fullmatch(name):
             raise self.error(
                 "expected a commenter's name, found a time line with no comment"
@@ -334,6 +339,16 @@ class _Parser:
         )
 
     # -- values ---------------------------------------------------------------
+
+    def single_line_value(self, what: str, value: str, index: int | None = None):
+        """Refuse titles, names and headings longer than Wagtail stores."""
+        if len(value) > MAX_LINE_VALUE_LENGTH:
+            raise self.error(
+                f"the {what} is {len(value)} characters long; "
+                f"expected at most {MAX_LINE_VALUE_LENGTH}",
+                index,
+            )
+        return value
 
     def date(self, year: str, month_name: str, day: str) -> date:
         month = month_number(month_name)

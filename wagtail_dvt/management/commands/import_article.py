@@ -1,5 +1,7 @@
 import json
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,9 +10,8 @@ from wagtail_dvt.importer import (
     BUNDLED_DOCUMENT,
     DocumentError,
     ImporterError,
-    import_document,
+    import_documents,
 )
-from wagtail_dvt.importer.writer import resolve_parent
 from wagtail_dvt.models import CommentStatus
 
 STDIN = "-"
@@ -49,49 +50,59 @@ class Command(BaseCommand):
             help="status of imported comments (default: approved)",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=100,
+            help="documents written per transaction (default: 100)",
+        )
 
     def handle(self, *args, **options):
+        as_json = options["format"] == "json"
+        sources = list(self.expand(options["paths"] or [str(BUNDLED_DOCUMENT)]))
+        progress = ProgressBar(self.stderr, len(sources), enabled=not as_json)
+        started = time.monotonic()
+        results, failures = [], []
         try:
-            parent = resolve_parent(options["parent"])
+            for outcome in import_documents(
+                sources,
+                parent=options["parent"],
+                publish=not options["draft"],
+                dry_run=options["dry_run"],
+                timezone=options["timezone"],
+                comment_status=options["comment_status"],
+                batch_size=options["batch_size"],
+            ):
+                if isinstance(outcome, DocumentError):
+                    failures.append(outcome)
+                    progress.write(self.stderr, str(outcome))
+                else:
+                    results.append(outcome)
+                    if not as_json:
+                        progress.write(self.stdout, self.describe(outcome))
+                progress.advance()
         except ImporterError as err:
             raise CommandError(str(err)) from err
-        sources = list(self.expand(options["paths"] or [str(BUNDLED_DOCUMENT)]))
+        finally:
+            progress.close()
 
-        results, failures = [], []
-        for name, source in sources:
-            try:
-                result = import_document(
-                    source,
-                    name=name,
-                    parent=parent,
-                    publish=not options["draft"],
-                    dry_run=options["dry_run"],
-                    timezone=options["timezone"],
-                    comment_status=options["comment_status"],
-                )
-            except DocumentError as err:
-                failures.append(err)
-                self.stderr.write(str(err))
-            except ImporterError as err:
-                raise CommandError(str(err)) from err
-            else:
-                results.append(result)
-                if options["format"] == "text":
-                    self.stdout.write(self.describe(result))
-
-        if options["format"] == "json":
+        summary = self.summarize(results, failures, time.monotonic() - started)
+        if as_json:
             report = {
                 "documents": [result.as_dict() for result in results],
                 "errors": [str(err) for err in failures],
+                "summary": summary,
             }
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+        elif len(sources) > 1 or failures:
+            self.stdout.write(self.describe_summary(summary))
         if failures:
             raise CommandError(
                 f"{len(failures)} of {len(sources)} documents failed to import"
             )
 
     def expand(self, paths):
-        """Yield ``(name, path or bytes)`` for every document the paths name."""
+        """Yield a path or a ``(name, bytes)`` pair for every document named."""
         for path in paths:
             if path == STDIN:
                 yield "<stdin>", sys.stdin.buffer.read()
@@ -99,15 +110,14 @@ class Command(BaseCommand):
                 documents = sorted(Path(path).glob("*.txt"))
                 if not documents:
                     raise CommandError(f"{path}: no .txt documents in this directory")
-                for document in documents:
-                    yield str(document), document
+                yield from (str(document) for document in documents)
             else:
-                yield path, path
+                yield path
 
     def describe(self, result):
-        verb = f"would be {result.action}" if result.dry_run else result.action
-        if result.dry_run and result.action == "unchanged":
-            verb = "unchanged"
+        verb = result.action
+        if result.dry_run and result.action != "unchanged":
+            verb = f"would be {result.action}"
         line = (
             f"{result.source}: {verb} {result.title!r}"
             f" (page {result.page_id or '-'}, {result.url or 'not live'}):"
@@ -115,3 +125,66 @@ class Command(BaseCommand):
             f" ({result.comments_added} new)"
         )
         return self.style.SUCCESS(line) if result.action != "unchanged" else line
+
+    @staticmethod
+    def summarize(results, failures, seconds):
+        actions = Counter(result.action for result in results)
+        total = len(results) + len(failures)
+        return {
+            "documents": total,
+            "created": actions["created"],
+            "updated": actions["updated"],
+            "unchanged": actions["unchanged"],
+            "failed": len(failures),
+            "comments_added": sum(result.comments_added for result in results),
+            "seconds": round(seconds, 3),
+            "documents_per_second": round(total / seconds, 1) if seconds else None,
+        }
+
+    @staticmethod
+    def describe_summary(summary):
+        return (
+            f"{summary['documents']} documents: {summary['created']} created, "
+            f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
+            f"{summary['failed']} failed; {summary['comments_added']} comments "
+            f"added in {summary['seconds']:.1f} s "
+            f"({summary['documents_per_second']} documents/s)"
+        )
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when output is piped.
+
+    Lines printed meanwhile go through :meth:`write`, which clears the bar
+    first, so that reports and the bar never garble each other.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, stream, total, *, enabled=True):
+        isatty = getattr(stream._out, "isatty", lambda: False)
+        self.stream, self.total, self.done = stream, total, 0
+        self.enabled = enabled and total > 1 and isatty()
+
+    def write(self, stream, line):
+        self.clear()
+        stream.write(line)
+        self.draw()
+
+    def advance(self):
+        self.done += 1
+        self.draw()
+
+    def draw(self):
+        if self.enabled:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream._out.write(f"\r[{bar}] {self.done}/{self.total}")
+            self.stream._out.flush()
+
+    def clear(self):
+        if self.enabled:
+            self.stream._out.write("\r\x1b[K")
+
+    def close(self):
+        self.clear()
