@@ -1,0 +1,26 @@
+"""Constants and small helpers shared by the test modules.
+
+Kept out of ``conftest.py`` so that test modules can import them by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_TITLE = "The Role of Interventional Radiology in Deep Vein Thrombosis Treatment"
+BUNDLED_SLUG = "the-role-of-interventional-radiology-in-deep-vein-thrombosis-treatment"
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based number of the first line containing ``needle``."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} is not in the document")
+
+
+def retitled(text: str, title: str) -> str:
+    """The document under another title (first line and repeated title line)."""
+    assert text.count(BUNDLED_TITLE) == 2
+    return text.replace(BUNDLED_TITLE, title)

@@ -1,0 +1,466 @@
+"""Tests for ArticlePage as a Wagtail page: creation, routing, rendering,
+editing, revisions and copies, with the bundled article imported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.urls import reverse
+from django.utils.html import escape
+from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, retitled
+from wagtail.models import Revision, Site
+from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+from example_site.home.models import HomePage
+from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document, parse_document
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+ANCHORS = [
+    "understanding-deep-vein-thrombosis",
+    "interventional-radiology-a-brief-overview",
+    "how-interventional-radiology-helps-in-diagnosing-dvt",
+    "interventional-radiology-treatments-for-dvt",
+    "the-benefits-of-interventional-radiology-in-dvt-treatment",
+    "post-treatment-care-and-follow-up",
+    "the-future-of-interventional-radiology-in-dvt-treatment",
+    "conclusion",
+]
+
+
+def time_line(posted_at: dt.datetime) -> str:
+    """A time as the export format writes it: 'June 27, 2023 at 21:53'."""
+    return f"{posted_at:%B} {posted_at.day}, {posted_at:%Y at %H:%M}"
+
+
+def editor_form_data(page, change=None, delete=()):
+    """The page edit form as a browser would post it.
+
+    ``change`` maps a commenter's name to new field values for their comment;
+    ``delete`` names commenters whose comments are deleted. StreamField forms
+    are built by JavaScript, so Wagtail's helpers cannot scrape them from the
+    edit view's HTML: this builds them from the page instead.
+    """
+    change = change or {}
+    comments = []
+    for comment in Comment.objects.filter(page=page).order_by("posted_at", "pk"):
+        data = {
+            "id": str(comment.pk),
+            "author_name": comment.author_name,
+            "posted_at": comment.posted_at.strftime("%Y-%m-%d %H:%M"),
+            "body": comment.body,
+            "status": comment.status,
+            **change.get(comment.author_name, {}),
+        }
+        if comment.author_name in delete:
+            data["DELETE"] = "1"
+        comments.append(data)
+    sections = [("section", dict(block.value)) for block in page.body]
+    return nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "author": page.author,
+            "date": page.date.isoformat(),
+            "body": streamfield(sections),
+            "reader_comments": inline_formset(comments, initial=len(comments)),
+            "comments": inline_formset([]),
+        }
+    )
+
+
+class ArticlePageTestCase(WagtailPageTestCase):
+    """The bundled article, imported and published under the Site root."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.document = parse_document(BUNDLED_DOCUMENT.read_bytes())
+        cls.root = Site.objects.get(is_default_site=True).root_page.specific
+        result = import_document(BUNDLED_DOCUMENT)
+        cls.page = ArticlePage.objects.get(pk=result.page_id)
+
+    def get_html(self, page=None):
+        page = page or self.page
+        response = self.client.get(page.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertTemplateUsed(response, "wagtail_dvt/article_page.html")
+        return response.content.decode()
+
+    def comment(self, author_name):
+        return Comment.objects.get(page=self.page, author_name=author_name)
+
+
+class TestWagtailIntegration(ArticlePageTestCase):
+    def test_can_create_under_home_page(self):
+        self.assertCanCreateAt(HomePage, ArticlePage)
+        self.assertIsInstance(self.root, HomePage)
+
+    def test_can_create_through_the_admin(self):
+        self.login()
+        data = nested_form_data(
+            {
+                "title": "Compression Stockings",
+                "slug": "compression-stockings",
+                "author": "Ada Lovelace",
+                "date": "2023-09-05",
+                "body": streamfield(
+                    [("section", {"heading": "Why", "content": "They help."})]
+                ),
+                "reader_comments": inline_formset(
+                    [
+                        {
+                            "author_name": "Reader",
+                            "posted_at": "2023-09-06 10:00",
+                            "body": "Thanks.",
+                            "status": CommentStatus.APPROVED,
+                        }
+                    ]
+                ),
+                "comments": inline_formset([]),
+            }
+        )
+        self.assertCanCreate(self.root, ArticlePage, data)
+
+        created = ArticlePage.objects.get(slug="compression-stockings")
+        self.assertTrue(created.live)
+        self.assertEqual(created.body[0].value["heading"], "Why")
+        self.assertEqual(
+            list(created.reader_comments.values_list("author_name", flat=True)),
+            ["Reader"],
+        )
+
+    def test_routable(self):
+        self.assertPageIsRoutable(self.page)
+
+    def test_renderable(self):
+        self.assertPageIsRenderable(self.page)
+
+    def test_editable(self):
+        self.assertPageIsEditable(self.page, post_data=editor_form_data(self.page))
+        # The round trip through the editor's own form keeps every comment.
+        self.assertEqual(self.page.reader_comments.count(), 19)
+        self.assertEqual(
+            list(
+                Comment.objects.filter(page=self.page)
+                .order_by("posted_at")
+                .values_list("body", flat=True)
+            ),
+            [comment.body for comment in self.document.comments],
+        )
+
+    def test_previewable(self):
+        self.assertPageIsPreviewable(self.page, post_data=editor_form_data(self.page))
+
+    def test_served_at_the_slug_under_the_site_root(self):
+        self.assertEqual(self.page.url, f"/{BUNDLED_SLUG}/")
+
+
+class TestRendering(ArticlePageTestCase):
+    def test_header(self):
+        html = self.get_html()
+        self.assertIn(f"<h1>{BUNDLED_TITLE}</h1>", html)
+        self.assertIn('<span class="dvt-author">Hamish Negi</span>', html)
+        self.assertIn('<time datetime="2023-06-27">June 27, 2023</time>', html)
+
+    def test_table_of_contents_links_to_each_section(self):
+        html = self.get_html()
+        links = re.findall(r'<a href="#([^"]+)">', html)
+        self.assertEqual(links, ANCHORS)
+        for anchor in ANCHORS:
+            self.assertEqual(html.count(f'id="{anchor}"'), 1, anchor)
+        ids = re.findall(r'<section class="dvt-section" id="([^"]+)"', html)
+        self.assertEqual(ids, ANCHORS)
+
+    def test_sections_render_their_text(self):
+        html = self.get_html()
+        for section in self.document.sections:
+            self.assertIn(f"<h2>{escape(section.heading)}</h2>", html)
+            self.assertIn(escape(section.paragraphs[0][:60]), html)
+
+    def test_every_approved_comment_with_name_and_time(self):
+        html = self.get_html()
+        self.assertIn("Comments (19)", html)
+        self.assertEqual(html.count('<article class="dvt-comment"'), 19)
+        for comment in self.document.comments:
+            self.assertIn(
+                f'<span class="dvt-comment-author">{escape(comment.author_name)}'
+                "</span>",
+                html,
+            )
+            self.assertIn(f">{time_line(comment.posted_at)}</time>", html)
+        # Names and times appear in document order.
+        names = re.findall(r'<span class="dvt-comment-author">([^<]+)</span>', html)
+        self.assertEqual(names, [escape(c.author_name) for c in self.document.comments])
+
+    def test_multi_line_comment_keeps_its_line_breaks(self):
+        first = self.document.comments[0]
+        lines = first.body.split("\n")
+        self.assertEqual(len(lines), 15)
+
+        html = self.get_html()
+
+        self.assertIn("<br>".join(escape(line) for line in lines), html)
+
+    def test_comments_that_are_not_approved_are_hidden(self):
+        pending = self.comment("Leslie Woods")
+        pending.status = CommentStatus.PENDING
+        pending.save()
+        spam = self.comment("Jennifer Brenko")
+        spam.status = CommentStatus.SPAM
+        spam.save()
+
+        html = self.get_html()
+
+        self.assertIn("Comments (17)", html)
+        self.assertEqual(html.count('<article class="dvt-comment"'), 17)
+        for hidden in (pending, spam):
+            self.assertNotIn(escape(hidden.author_name), html)
+            self.assertNotIn(escape(hidden.body[:40]), html)
+            self.assertNotIn(f'id="comment-{hidden.pk}"', html)
+        self.assertIn(escape(self.comment("Naomi Ho").body), html)
+
+    def test_comment_markup_is_escaped(self):
+        script = "<script>alert(1)</script>"
+        Comment.objects.create(
+            page=self.page,
+            author_name=script,
+            body=f"Hello\n{script}",
+            posted_at=dt.datetime(2023, 7, 10, 9, 0, tzinfo=dt.UTC),
+            status=CommentStatus.APPROVED,
+        )
+
+        html = self.get_html()
+
+        self.assertNotIn(script, html)
+        self.assertIn(
+            '<span class="dvt-comment-author">&lt;script&gt;alert(1)&lt;/script&gt;',
+            html,
+        )
+        self.assertIn("Hello<br>&lt;script&gt;alert(1)&lt;/script&gt;", html)
+
+    def test_section_markdown_renders_and_raw_html_is_stripped(self):
+        text = BUNDLED_DOCUMENT.read_text(encoding="utf-8")
+        conclusion = "To sum it up, interventional radiology"
+        markdown = (
+            "Some **bold** words, <script>alert(2)</script>"
+            " and [a link](javascript:alert(3)) here."
+        )
+        result = import_document(
+            retitled(text, "Markdown Article")
+            .replace(conclusion, f"{markdown}\n\n{conclusion}")
+            .encode(),
+            name="markdown.txt",
+        )
+        page = ArticlePage.objects.get(pk=result.page_id)
+
+        html = self.get_html(page)
+
+        self.assertIn("<strong>bold</strong>", html)
+        self.assertNotIn("<script>alert(2)", html)
+        self.assertNotIn("alert(2)</script>", html)
+        self.assertNotIn("javascript:", html)
+        # The stored Markdown is kept as written; only the output is cleaned.
+        self.assertIn("<script>alert(2)</script>", page.body[-1].value["content"])
+
+
+class TestRevisions(ArticlePageTestCase):
+    def setUp(self):
+        self.first_revision = self.page.latest_revision
+        # A later revision, so that the first one is an older one.
+        draft = self.page.get_latest_revision_as_object()
+        draft.title = "A Newer Title"
+        draft.save_revision().publish()
+        # After that revision: one comment posted, one deleted.
+        self.posted = Comment.objects.create(
+            page=self.page,
+            author_name="Late Reader",
+            body="Posted after both revisions.",
+            posted_at=dt.datetime(2023, 8, 1, 12, 0, tzinfo=dt.UTC),
+            status=CommentStatus.APPROVED,
+        )
+        self.deleted = self.comment("Jennifer Brenko")
+        self.deleted.delete()
+
+    def assert_comments_kept(self):
+        names = set(
+            Comment.objects.filter(page=self.page).values_list("author_name", flat=True)
+        )
+        self.assertEqual(len(names), 19)
+        self.assertIn("Late Reader", names)
+        self.assertNotIn("Jennifer Brenko", names)
+
+    def test_publishing_an_older_revision_keeps_the_current_comments(self):
+        self.first_revision.publish()
+
+        self.page.refresh_from_db()
+        self.assertEqual(self.page.title, BUNDLED_TITLE)
+        self.assert_comments_kept()
+        self.assertNotIn("Jennifer Brenko", self.get_html())
+        self.assertIn("Late Reader", self.get_html())
+
+    def test_reverting_to_an_older_revision_keeps_the_current_comments(self):
+        # What the admin's "Revert to this revision" does: edit, then publish.
+        old = self.first_revision.as_object()
+        old.save_revision().publish()
+
+        self.page.refresh_from_db()
+        self.assertEqual(self.page.title, BUNDLED_TITLE)
+        self.assertEqual(self.page.revisions.count(), 3)
+        self.assert_comments_kept()
+
+    def test_revert_through_the_admin_keeps_the_current_comments(self):
+        self.login()
+        revert_url = reverse(
+            "wagtailadmin_pages:revisions_revert",
+            args=[self.page.pk, self.first_revision.pk],
+        )
+        response = self.client.get(revert_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, BUNDLED_TITLE)
+        # The form shows today's comments, not those of the old revision.
+        self.assertContains(response, "Late Reader")
+        self.assertNotContains(response, "Jennifer Brenko")
+
+        # Submitting it publishes the old content, as the editor's form does.
+        data = editor_form_data(self.first_revision.as_object())
+        data["action-publish"] = "action-publish"
+        edit_url = reverse("wagtailadmin_pages:edit", args=[self.page.pk])
+        self.assertEqual(self.client.post(edit_url, data).status_code, 302)
+
+        self.page.refresh_from_db()
+        self.assertEqual(self.page.title, BUNDLED_TITLE)
+        self.assert_comments_kept()
+
+    def test_revisions_do_not_store_comments(self):
+        content = self.page.latest_revision.content
+        self.assertNotIn("reader_comments", content)
+        self.assertEqual(content["title"], "A Newer Title")
+
+    def test_revision_saved_with_comments_does_not_restore_them(self):
+        # Revisions written before comments were kept out of them may still
+        # carry the comments of their day, the deleted one included.
+        content = dict(self.first_revision.content)
+        content["reader_comments"] = [
+            {
+                "pk": self.deleted.pk,
+                "page": self.page.pk,
+                "author_name": "Jennifer Brenko",
+                "body": "Restored spam",
+                "posted_at": "2023-07-08T15:40:00Z",
+                "status": "approved",
+            }
+        ]
+        legacy = Revision.objects.create(
+            content_object=self.page,
+            base_content_type=self.page.get_content_type(),
+            content=content,
+        )
+
+        legacy.publish()
+
+        self.page.refresh_from_db()
+        self.assertEqual(self.page.title, BUNDLED_TITLE)
+        self.assert_comments_kept()
+        self.assertFalse(Comment.objects.filter(body="Restored spam").exists())
+
+
+class TestCopy(ArticlePageTestCase):
+    def test_copy_has_no_comments(self):
+        copy = self.page.copy(
+            to=self.root,
+            update_attrs={"title": "Copied Article", "slug": "copied-article"},
+        )
+
+        self.assertEqual(copy.reader_comments.count(), 0)
+        self.assertEqual(self.page.reader_comments.count(), 19)
+        self.assertEqual(copy.body.raw_data, self.page.body.raw_data)
+        self.assertEqual(copy.author, "Hamish Negi")
+
+        # Publishing the copy's revision brings no comments with it either.
+        copy.get_latest_revision().publish()
+        copy = ArticlePage.objects.get(pk=copy.pk)
+        self.assertEqual(copy.reader_comments.count(), 0)
+        html = self.get_html(copy)
+        self.assertIn("Comments (0)", html)
+        self.assertIn("No comments yet.", html)
+
+
+class TestEditor(ArticlePageTestCase):
+    """Comments edited in the page editor's InlinePanel."""
+
+    def setUp(self):
+        self.login()
+        self.edit_url = reverse("wagtailadmin_pages:edit", args=[self.page.pk])
+
+    def form_data(self, change=None, delete=()):
+        return editor_form_data(self.page, change, delete)
+
+    def post(self, data, publish=True):
+        if publish:
+            data["action-publish"] = "action-publish"
+        response = self.client.post(self.edit_url, data)
+        self.assertEqual(response.status_code, 302, getattr(response, "context", ""))
+        return response
+
+    def test_comment_edited_and_published_takes_effect(self):
+        edited_body = "Edited by a moderator:\nsecond line."
+        data = self.form_data(
+            change={"Leslie Woods": {"body": edited_body}},
+        )
+
+        self.post(data)
+
+        comment = self.comment("Leslie Woods")
+        self.assertEqual(comment.body, edited_body)
+        self.page.refresh_from_db()
+        self.assertEqual(self.page.revisions.count(), 2)
+        self.assertEqual(self.page.live_revision, self.page.latest_revision)
+        self.assertNotIn("reader_comments", self.page.latest_revision.content)
+        html = self.get_html()
+        self.assertIn("Edited by a moderator:<br>second line.", html)
+        self.assertNotIn("cost effectiveness of these procedures", html)
+
+    def test_status_change_in_the_editor_hides_the_comment(self):
+        data = self.form_data(change={"Naomi Ho": {"status": CommentStatus.SPAM}})
+
+        self.post(data)
+
+        self.assertEqual(self.comment("Naomi Ho").status, CommentStatus.SPAM)
+        self.assertNotIn("Naomi Ho", self.get_html())
+
+    def test_comment_deleted_in_the_editor_is_gone(self):
+        data = self.form_data(delete={"Jennifer Brenko"})
+
+        self.post(data)
+
+        self.assertFalse(Comment.objects.filter(author_name="Jennifer Brenko").exists())
+        self.assertEqual(self.page.reader_comments.count(), 18)
+
+    def test_comment_edit_saved_as_draft_takes_effect_at_once(self):
+        # Comments are not part of revisions, so a draft cannot hold them back.
+        data = self.form_data(change={"Naomi Ho": {"body": "Changed in a draft."}})
+
+        self.post(data, publish=False)
+
+        self.assertEqual(self.comment("Naomi Ho").body, "Changed in a draft.")
+        self.page.refresh_from_db()
+        self.assertTrue(self.page.has_unpublished_changes)
+        self.assertIn("Changed in a draft.", self.get_html())
+
+    def test_publishing_unchanged_form_keeps_every_comment(self):
+        before = list(
+            Comment.objects.filter(page=self.page).values_list(
+                "pk", "author_name", "body", "posted_at", "status"
+            )
+        )
+
+        self.post(self.form_data())
+
+        after = list(
+            Comment.objects.filter(page=self.page).values_list(
+                "pk", "author_name", "body", "posted_at", "status"
+            )
+        )
+        self.assertEqual(after, before)
+        self.assertEqual(self.page.revisions.count(), 2)
