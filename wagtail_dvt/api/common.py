@@ -1,0 +1,129 @@
+"""What the comments endpoints show and accept: shared by API v2 and v3."""
+
+from __future__ import annotations
+
+from datetime import MAXYEAR, UTC, date, datetime, time
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from wagtail.models import PageViewRestriction, Site
+
+from ..models import ArticlePage, Comment, CommentStatus
+
+#: The message of a 202 answer to a POST: the same for pending and spam
+#: comments, so that a spammer learns nothing.
+RECEIVED_MESSAGE = "Thank you! Your comment is awaiting moderation."
+
+#: The largest id a filter or a posted comment may name: the largest integer
+#: SQLite and PostgreSQL store. Larger numbers can be no page's id.
+MAX_ID = 2**63 - 1
+
+#: Accepted values of the ``order`` filter, and what they sort by.
+ORDERINGS = {
+    "posted_at": ("posted_at", "pk"),
+    "-posted_at": ("-posted_at", "-pk"),
+}
+
+
+def public_articles(request) -> QuerySet:
+    """Live articles of the request's Site, with no view restriction.
+
+    A restriction on the page or any ancestor makes it private, whoever asks:
+    the comments endpoints list no comment from it, even to users who could
+    open the page itself.
+    """
+    site = Site.find_for_request(request)
+    if site is None:
+        return ArticlePage.objects.none()
+    roots = [site.root_page]
+    if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        roots += list(site.root_page.get_translations())
+    in_site = Q()
+    for root in roots:
+        in_site |= Q(path__startswith=root.path)
+    restricted = Q()
+    for path in PageViewRestriction.objects.values_list("page__path", flat=True):
+        restricted |= Q(path__startswith=path)
+    pages = ArticlePage.objects.live().filter(in_site)
+    if restricted:
+        pages = pages.exclude(restricted)
+    return pages
+
+
+def public_comments(request) -> QuerySet:
+    """Approved comments on :func:`public_articles`, oldest first."""
+    return (
+        Comment.objects.filter(
+            status=CommentStatus.APPROVED,
+            page__in=public_articles(request).values("pk"),
+        )
+        .select_related("page")
+        .order_by(*ORDERINGS["posted_at"])
+    )
+
+
+def page_html_url(page, request) -> str | None:
+    """The page's full URL, or ``None`` if it is not routable."""
+    try:
+        return page.get_full_url(request)
+    except NoReverseMatch:
+        return None
+
+
+def filter_comments(
+    queryset: QuerySet,
+    *,
+    article: int | None = None,
+    posted_after: datetime | None = None,
+    posted_before: datetime | None = None,
+    order: str = "posted_at",
+) -> QuerySet:
+    """Apply the comments endpoints' filters, already validated.
+
+    ``posted_after`` is inclusive and ``posted_before`` exclusive, so that
+    consecutive ranges neither overlap nor leave gaps.
+    """
+    if article is not None:
+        queryset = queryset.filter(page_id=article)
+    if posted_after is not None:
+        queryset = queryset.filter(posted_at__gte=posted_after)
+    if posted_before is not None:
+        queryset = queryset.filter(posted_at__lt=posted_before)
+    return queryset.order_by(*ORDERINGS[order])
+
+
+def parse_id(value) -> int | None:
+    """``value`` (an int or a string of ASCII digits) as an id; ``None`` if not one."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if type(value) is int and 1 <= value <= MAX_ID:
+        return value
+    return None
+
+
+def as_moment(value: date | datetime) -> datetime:
+    """A filter bound as an aware UTC datetime; a date means its first instant.
+
+    Naive values are read in the site's ``TIME_ZONE``. Bounds that fall outside
+    what a datetime holds once in UTC become its first or last instant.
+    """
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        extreme = datetime.max if value.year == MAXYEAR else datetime.min
+        return extreme.replace(tzinfo=UTC)
+
+
+def parse_moment(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time for a filter; ``ValueError`` if invalid."""
+    parsed = parse_datetime(text) or parse_date(text)
+    if parsed is None:
+        raise ValueError(f"{text!r} is not an ISO 8601 date or date-time")
+    return as_moment(parsed)

@@ -1,0 +1,291 @@
+"""The plugin's endpoints for Wagtail's API v2.
+
+A site registers them on its own router, in place of and next to Wagtail's::
+
+    api_router.register_endpoint("pages", ArticlePagesAPIViewSet)
+    api_router.register_endpoint("comments", CommentsAPIViewSet)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.urls import path
+from rest_framework import status
+from rest_framework.fields import Field
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from wagtail.api import APIField
+from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
+from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
+
+from ..admission import ArticleNotFound, CommentFlood, CommentRefused, submit_comment
+from ..models import ArticlePage, Comment, CommentStatus
+from ..views import client_ip
+from .common import (
+    MAX_ID,
+    ORDERINGS,
+    RECEIVED_MESSAGE,
+    filter_comments,
+    page_html_url,
+    parse_id,
+    parse_moment,
+    public_comments,
+)
+
+#: What a POST may contain; anything else (``status``, ``ip_address``...) is
+#: refused rather than silently dropped, so a client learns of its mistake.
+INPUT_FIELDS = frozenset(["article", "author_name", "body", "email"])
+
+
+class ArticlePagesAPIViewSet(PagesAPIViewSet):
+    """Wagtail's pages endpoint, with listings whose cost does not grow with length.
+
+    A drop-in replacement for ``wagtail.api.v2.views.PagesAPIViewSet``. The
+    article fields need none of it: they load their comments for a whole
+    listing at once with either endpoint. But Wagtail's own ``meta.locale``
+    field, part of ``?fields=*``, fetches each page's locale in a query of its
+    own; this endpoint joins the locales into the listing's query instead.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("locale")
+
+
+class ArticleReferenceField(Field):
+    """The article a comment is on, as Wagtail nests a page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="page", read_only=True, **kwargs)
+
+    def to_representation(self, page):
+        request = self.context["request"]
+        return {
+            "id": page.pk,
+            "meta": {
+                "type": ArticlePage._meta.label,
+                "detail_url": get_object_detail_url(
+                    self.context["router"], request, ArticlePage, page.pk
+                ),
+                "html_url": page_html_url(page, request),
+            },
+            "title": page.title,
+        }
+
+
+class CommentHtmlUrlField(Field):
+    """The comment on its article's page: the page's URL and ``#comment-<id>``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, comment):
+        url = page_html_url(comment.page, self.context["request"])
+        return f"{url}#comment-{comment.pk}" if url else None
+
+
+class CommentsFilter(BaseFilterBackend):
+    """``?article=``, ``?posted_after=``, ``?posted_before=`` and ``?order=``."""
+
+    def filter_queryset(self, request, queryset, view):
+        params = request.GET
+        article = params.get("article")
+        if article is not None:
+            article = parse_id(article)
+            if article is None:
+                raise BadRequestError("article must be a page id")
+        bounds = {}
+        for name in ("posted_after", "posted_before"):
+            if name in params:
+                try:
+                    bounds[name] = parse_moment(params[name])
+                except ValueError as err:
+                    raise BadRequestError(
+                        f"{name} must be an ISO 8601 date or date-time"
+                    ) from err
+        order = params.get("order", "posted_at")
+        if order not in ORDERINGS:
+            raise BadRequestError(
+                "order must be one of: " + ", ".join(sorted(ORDERINGS))
+            )
+        return filter_comments(queryset, article=article, order=order, **bounds)
+
+
+class CommentsAPIViewSet(BaseAPIViewSet):
+    """Approved reader comments on live, public articles; and posting new ones.
+
+    ``GET`` lists them (filters: ``article``, ``posted_after``,
+    ``posted_before``, ``order``) or shows one by id; comments that are not
+    approved, or on pages that are not live and public, are never found.
+    ``POST`` (JSON) submits a comment through
+    :func:`wagtail_dvt.admission.submit_comment`.
+    """
+
+    model = Comment
+    name = "comments"
+    filter_backends = [CommentsFilter]
+    # Comments are public and posting one needs no account: no session
+    # authentication, hence no CSRF check, and JSON only, which a cross-site
+    # HTML form cannot send.
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    known_query_parameters = frozenset(
+        [
+            "limit",
+            "offset",
+            "fields",
+            "order",
+            "article",
+            "posted_after",
+            "posted_before",
+            # Used by jQuery for cache-busting, and by the browsable API.
+            "_",
+            "format",
+        ]
+    )
+    body_fields = [
+        "id",
+        APIField("article", serializer=ArticleReferenceField()),
+        "author_name",
+        "body",
+        "posted_at",
+    ]
+    meta_fields = [
+        "type",
+        "detail_url",
+        APIField("html_url", serializer=CommentHtmlUrlField()),
+    ]
+    listing_default_fields = [
+        "id",
+        "type",
+        "detail_url",
+        "html_url",
+        "article",
+        "author_name",
+        "body",
+        "posted_at",
+    ]
+    nested_default_fields = ["id", "type", "detail_url"]
+
+    @classmethod
+    def get_body_fields(cls, model):
+        # Only the fields above, whatever api_fields the model may ever gain:
+        # the private ones must stay out of reach.
+        return cls._convert_api_fields(cls.body_fields)
+
+    @classmethod
+    def get_meta_fields(cls, model):
+        return cls._convert_api_fields(cls.meta_fields)
+
+    @classmethod
+    def get_urlpatterns(cls):
+        return [
+            path(
+                "",
+                cls.as_view({"get": "listing_view", "post": "create_view"}),
+                name="listing",
+            ),
+            path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+            path("find/", cls.as_view({"get": "find_view"}), name="find"),
+        ]
+
+    def get_queryset(self):
+        return public_comments(self.request)
+
+    def check_query_parameters(self, queryset):
+        # Unlike Wagtail's endpoints, no model field is a filter here.
+        unknown = set(self.request.GET.keys()) - self.known_query_parameters
+        if unknown:
+            raise BadRequestError(
+                "query parameter is not an operation or a recognised field: "
+                + ", ".join(sorted(unknown))
+            )
+
+    def paginate_queryset(self, queryset):
+        # Wagtail would pass any offset to the database, which fails on
+        # numbers larger than it stores.
+        offset = self.request.GET.get("offset", "")
+        if offset.isascii() and offset.isdigit() and int(offset) > MAX_ID:
+            raise BadRequestError(f"offset cannot be higher than {MAX_ID}")
+        return super().paginate_queryset(queryset)
+
+    def get_serializer_class(self):
+        if self.action == "create_view":
+            # A new comment is shown as its detail view would show it.
+            return self._get_serializer_class(
+                self.request.wagtailapi_router, Comment, [], show_details=True
+            )
+        return super().get_serializer_class()
+
+    def find_object(self, queryset, request):
+        if "id" in request.GET:
+            pk = parse_id(request.GET["id"])
+            return queryset.filter(pk=pk).first() if pk else None
+        return super().find_object(queryset, request)
+
+    def create_view(self, request):
+        """Submit a comment: 201 if published, 202 if held, or the refusal."""
+        fields, errors = self._read_input(request.data)
+        if errors:
+            return Response(
+                {"message": "Please correct the errors below.", "errors": errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        page = ArticlePage.objects.filter(pk=fields.pop("article")).first()
+        try:
+            if page is None:
+                raise ArticleNotFound()
+            comment = submit_comment(
+                page,
+                **fields,
+                ip_address=client_ip(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except CommentRefused as refusal:
+            return self._refusal_response(refusal)
+
+        if comment.status != CommentStatus.APPROVED:
+            return Response(
+                {"message": RECEIVED_MESSAGE}, status=status.HTTP_202_ACCEPTED
+            )
+        data = self.get_serializer(comment).data
+        headers = {"Location": data["meta"]["detail_url"]} if "meta" in data else {}
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    @staticmethod
+    def _read_input(data):
+        """``(fields, errors)`` from the request body; errors map names to lists."""
+        if not isinstance(data, Mapping):
+            return {}, {"non_field_errors": ["Expected a JSON object."]}
+        errors = {
+            name: ["This field is not accepted."]
+            for name in sorted(set(data) - INPUT_FIELDS)
+        }
+        article = parse_id(data.get("article"))
+        if "article" not in data:
+            errors["article"] = ["This field is required."]
+        elif article is None:
+            errors["article"] = ["A valid article id is required."]
+        fields = {"article": article}
+        for name in ("author_name", "body", "email"):
+            value = data.get(name, "")
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                errors[name] = ["Must be a string."]
+            fields[name] = value
+        return fields, errors
+
+    @staticmethod
+    def _refusal_response(refusal):
+        data = {"message": refusal.message}
+        if getattr(refusal, "errors", None):
+            data["errors"] = refusal.errors
+        response = Response(data, status=refusal.status_code)
+        if isinstance(refusal, CommentFlood):
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
