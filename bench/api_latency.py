@@ -1,0 +1,111 @@
+"""API cost of an article against a plain page of the same site.
+
+For API v2 (and v3 on Wagtail 8): the detail of the bundled article (19
+comments) and of one with 1,000 comments, against the detail of a plain
+``Page``; and a listing of 1 and of 20 articles with ``fields=*``. Prints
+queries and median latency, measured in process with Django's test client.
+
+    python bench/api_latency.py [--requests 200]
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+from common import median_ms, report, setup_django, variants
+
+
+def measure(client, url, requests):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm caches, as a running site has them
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return {"median_ms": median_ms(samples), "queries": len(queries)}
+
+
+def add_comments(page, count):
+    from django.utils import timezone
+
+    from wagtail_dvt.models import Comment
+
+    start = timezone.now() - timedelta(days=60)
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {number}",
+            body=f"Comment {number}.",
+            posted_at=start + timedelta(minutes=number),
+            status="approved",
+        )
+        for number in range(count)
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    setup_django()
+    from django.test import Client
+    from wagtail import VERSION as WAGTAIL_VERSION
+    from wagtail.models import Page, Site
+
+    from wagtail_dvt.importer import import_documents
+    from wagtail_dvt.models import ArticlePage
+
+    root = Site.objects.get(is_default_site=True).root_page
+    plain = root.add_child(instance=Page(title="A plain page", slug="plain"))
+    outcomes = list(import_documents([(n, t.encode()) for n, t in variants(20, "api")]))
+    articles = ArticlePage.objects.filter(pk__in=[o.page_id for o in outcomes])
+    bundled, crowded = articles.order_by("pk")[:2]
+    add_comments(crowded, 1000 - crowded.reader_comments.count())
+
+    client = Client()
+    versions = ["v2"] + (["v3"] if WAGTAIL_VERSION >= (8, 0) else [])
+    article_type = "wagtail_dvt.ArticlePage"
+    results = {}
+    for version in versions:
+        base = f"/api/{version}/pages/"
+        results[version] = {
+            "plain page detail": measure(client, f"{base}{plain.pk}/", args.requests),
+            "article detail, 19 comments": measure(
+                client, f"{base}{bundled.pk}/", args.requests
+            ),
+            "article detail, 1000 comments": measure(
+                client, f"{base}{crowded.pk}/", args.requests
+            ),
+        }
+        if version == "v2":
+            for limit in (1, 20):
+                url = f"{base}?type={article_type}&fields=*&limit={limit}"
+                results[version][f"listing fields=*, {limit} articles"] = measure(
+                    client, url, args.requests
+                )
+
+    rows = [("API", "request", "queries", "median ms", "vs plain page")]
+    for version, cases in results.items():
+        plain_ms = cases["plain page detail"]["median_ms"]
+        for case, figures in cases.items():
+            rows.append(
+                (
+                    version,
+                    case,
+                    figures["queries"],
+                    figures["median_ms"],
+                    f"{figures['median_ms'] / plain_ms:.2f}x",
+                )
+            )
+    report("api_latency", rows, {"requests": args.requests, "results": results})
+
+
+if __name__ == "__main__":
+    main()
