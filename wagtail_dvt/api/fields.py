@@ -94,18 +94,15 @@ def embed_comments(pages) -> None:
     limit = get_setting("API_EMBEDDED_COMMENTS_LIMIT")
     fields = ("pk", "page_id", "author_name", "body", "posted_at")
     if len(ids) == 1 and limit:
-        # One article (a detail view): a plain slice, and a count only when
-        # the slice is full. Far cheaper to build than the windowed query.
+        # One article (a detail view): a plain slice and a count, far cheaper
+        # to build than the windowed query, in as many queries.
         (page_id,) = ids
         approved = Comment.objects.filter(
             page_id=page_id, status=CommentStatus.APPROVED
-        ).order_by("posted_at", "pk")
-        comments[page_id] = list(approved.only(*fields)[:limit])
-        counts[page_id] = (
-            len(comments[page_id])
-            if len(comments[page_id]) < limit
-            else approved.count()
         )
+        counts[page_id] = approved.count()
+        ordered = approved.order_by("posted_at", "pk").only(*fields)
+        comments[page_id] = list(ordered[:limit])
     elif ids:
         approved = Comment.objects.filter(
             page_id__in=ids, status=CommentStatus.APPROVED
