@@ -75,7 +75,7 @@ def comment_bodies(draw):
     lines = draw(st.lists(st.one_of(one_line, st.just("")), min_size=1, max_size=6))
     body = [draw(one_line), *lines, draw(one_line)]
     # A blank line, a line, the same line, a blank line reads as a new comment.
-    for index in range(1, len(body) - 1):
+    for index in range(len(body) - 1):
         if body[index] and body[index] == body[index + 1]:
             body[index + 1] += "!"
     return "\n".join(body)
