@@ -11,6 +11,41 @@ DEFAULTS = {
     "BASE_TEMPLATE": "base.html",
     # Status given to imported comments; they were already public at the source.
     "IMPORT_COMMENT_STATUS": "approved",
+    # Most approved comments embedded in an article's API representation,
+    # oldest first; the rest are read from the comments endpoint, which the
+    # article's ``comments_url`` points at. 0 embeds none.
+    "API_EMBEDDED_COMMENTS_LIMIT": 50,
+    # -- Reader comments (see docs/moderation.md) --
+    # Longest name and comment text a reader may send, in characters. The
+    # name is also capped by the model's 255-character column.
+    "COMMENT_NAME_MAX_LENGTH": 100,
+    "COMMENT_BODY_MAX_LENGTH": 5000,
+    # Store new comments as approved instead of pending (the rules below that
+    # hold a comment for moderation or mark it spam still apply).
+    "AUTO_APPROVE": False,
+    # Seconds a client address must wait between two comments (HTTP 429).
+    "FLOOD_INTERVAL": 15,
+    # A comment with more links than this is held for moderation; None: no limit.
+    "MAX_LINKS": 2,
+    # Words or phrases that hold a comment for moderation, or mark it spam.
+    # Matched case-insensitively anywhere in the name, email, comment text,
+    # IP address or user agent, as WordPress does.
+    "MODERATION_WORDS": [],
+    "DISALLOWED_WORDS": [],
+    # Email moderators (active users with "Can moderate reader comments",
+    # and superusers) when a comment waits for moderation.
+    "NOTIFY_MODERATORS": True,
+    # Age limits, in seconds, of the signed token in the page's comment form:
+    # faster posts are bots, older forms have expired.
+    "FORM_TOKEN_MIN_AGE": 2,
+    "FORM_TOKEN_MAX_AGE": 2 * 60 * 60,
+    # Request header holding the client address when the site runs behind a
+    # reverse proxy, e.g. "X-Forwarded-For"; None uses REMOTE_ADDR. Only set it
+    # if your proxy overwrites or appends to that header: clients can send any
+    # value themselves. With a comma-separated list, the address this many
+    # entries from the right is used (the one your outermost proxy saw).
+    "TRUSTED_PROXY_HEADER": None,
+    "TRUSTED_PROXY_COUNT": 1,
 }
 
 

@@ -1,17 +1,26 @@
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.html import normalize_newlines, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from rest_framework import serializers
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .api.fields import (
+    ApprovedCommentsField,
+    ArticleBodyField,
+    CommentCountField,
+    CommentsURLField,
+    api_field,
+)
 from .blocks import ArticleStreamBlock, section_anchors
 from .conf import get_setting
-from .serializers import PublicCommentSerializer
+from .forms import ReaderCommentsPanel
 
 READER_COMMENTS = "reader_comments"
 
@@ -41,12 +50,43 @@ class ReaderCommentsOutsideRevisionsMixin:
         return super().with_content_json(content)
 
     def save_revision(self, *args, **kwargs):
-        if self.pk:
+        # Like Wagtail's own comments, the page editor's comment edits (held in
+        # memory by the InlinePanel formset) take effect now, whether or not
+        # this revision is ever published; only if the revision was saved.
+        with transaction.atomic():
+            revision = super().save_revision(*args, **kwargs)
             getattr(self, READER_COMMENTS).commit()
-        return super().save_revision(*args, **kwargs)
+        return revision
 
 
-class ArticlePage(ReaderCommentsOutsideRevisionsMixin, Page):
+class ReaderCommentFormMixin(RoutablePageMixin):
+    """The "Write a comment" form of an article page, and its ``comment/`` route.
+
+    The form posts to the page's own ``comment/`` sub-URL, a route of
+    Wagtail's ``RoutablePageMixin``, rather than to a view in a URLconf the
+    site would have to include: it works wherever the page is served (any
+    Site, any URL, with Wagtail's privacy checks run first), needs no
+    ``urls.py`` change and no ``wagtail.contrib.routable_page`` in
+    ``INSTALLED_APPS`` (that app only adds the ``routablepageurl`` template
+    tag, unused here). Invalid posts re-render the page with the errors, as a
+    form on the page itself would.
+    """
+
+    @path("comment/", name="comment")
+    def comment_route(self, request):
+        from .views import post_comment
+
+        return post_comment(request, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import comment_form_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(comment_form_context(request, self))
+        return context
+
+
+class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, Page):
     """A blog article built from headed Markdown sections, with reader comments."""
 
     author = models.CharField(_("author"), max_length=255)
@@ -63,28 +103,41 @@ class ArticlePage(ReaderCommentsOutsideRevisionsMixin, Page):
     search_fields = Page.search_fields + [
         index.SearchField("author"),
         index.SearchField("body"),
+        # Wagtail's admin page search autocompletes rather than searches.
+        index.AutocompleteField("author"),
+        index.AutocompleteField("body"),
         index.FilterField("date"),
     ]
 
     content_panels = Page.content_panels + [
         FieldPanel("author"),
         FieldPanel("date"),
-        FieldPanel("body"),
-        InlinePanel(READER_COMMENTS, label=_("Reader comments")),
+        FieldPanel("body", heading=_("Sections")),
+    ]
+    comment_panels = [
+        ReaderCommentsPanel(READER_COMMENTS, label=_("Reader comments")),
     ]
     settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
+    # Wagtail's default tabs, with the reader comments on a tab of their own.
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(comment_panels, heading=_("Comments")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(settings_panels, heading=_("Settings")),
+        ]
+    )
 
+    # Reader comments are never a relation here: Wagtail's API would list them
+    # unfiltered, make them query filters and, in v3, writable. The fields
+    # below show approved ones only, in flat queries (see wagtail_dvt.api).
     api_fields = [
-        APIField("author"),
-        APIField("date"),
-        APIField("body"),
-        APIField(
-            "comments",
-            serializer=PublicCommentSerializer(
-                many=True, read_only=True, source="approved_comments"
-            ),
-        ),
-        APIField("comment_count", serializer=serializers.IntegerField(read_only=True)),
+        api_field("author", writable=True),
+        api_field("date", writable=True),
+        APIField("body", serializer=ArticleBodyField()),
+        APIField("comments", serializer=ApprovedCommentsField()),
+        APIField("comment_count", serializer=CommentCountField()),
+        APIField("comments_url", serializer=CommentsURLField()),
     ]
 
     class Meta:
@@ -163,3 +216,20 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author_name} on {self.posted_at:%Y-%m-%d %H:%M}"
+
+    def body_html(self):
+        """The comment text as safe HTML: escaped, line breaks kept.
+
+        Web addresses become links marked ``rel="nofollow ugc noopener"``, so
+        that they pass no search ranking and cannot reach back into the page.
+        """
+        html = urlize(normalize_newlines(self.body), nofollow=False, autoescape=True)
+        # With autoescape, every "<" of the text is escaped, so this literal
+        # can only start a tag that urlize made.
+        html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')
+        return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
+
+    def excerpt(self, length=80):
+        """The start of the comment text, on one line, for listings."""
+        text = " ".join(self.body.split())
+        return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,484 @@
+"""The admission rules of ``wagtail_dvt.admission.submit_comment``.
+
+The page's form and the API endpoints both call it; these tests pin the rules
+themselves, without HTTP.
+"""
+
+import datetime
+import threading
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.utils import timezone
+from wagtail.models import Page, PageViewRestriction
+
+from wagtail_dvt import admission
+from wagtail_dvt.admission import (
+    ArticleNotFound,
+    CommentFlood,
+    CommentRefused,
+    CommentsClosed,
+    DuplicateComment,
+    InvalidComment,
+    classify,
+    count_links,
+    submit_comment,
+)
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+IP = "203.0.113.7"
+
+
+def make_article(parent, title="Clots explained", **fields):
+    page = ArticlePage(
+        title=title,
+        author="Dr. Vein",
+        date=datetime.date(2024, 3, 1),
+        body=[],
+        **fields,
+    )
+    parent.add_child(instance=page)
+    return page
+
+
+@pytest.fixture
+def article(root_page):
+    return make_article(root_page)
+
+
+def post(page, **overrides):
+    fields = {
+        "author_name": "Ann Reader",
+        "body": "Thank you, this helped me understand my scan.",
+        "ip_address": IP,
+        "user_agent": "TestBrowser/1.0",
+    }
+    fields.update(overrides)
+    return submit_comment(page, **fields)
+
+
+def set_dvt(settings, **values):
+    settings.WAGTAIL_DVT = {**getattr(settings, "WAGTAIL_DVT", {}), **values}
+
+
+# -- accepted comments ------------------------------------------------------
+
+
+def test_a_new_comment_is_stored_pending_with_its_private_fields(article):
+    comment = post(article, email="ann@example.com", author_name="  Ann Reader  ")
+
+    comment.refresh_from_db()
+    assert comment.page_id == article.pk
+    assert comment.status == CommentStatus.PENDING
+    assert comment.author_name == "Ann Reader"
+    assert comment.email == "ann@example.com"
+    assert comment.ip_address == IP
+    assert comment.user_agent == "TestBrowser/1.0"
+    assert timezone.now() - comment.posted_at < timedelta(seconds=5)
+
+
+def test_auto_approve_stores_approved(article, settings):
+    set_dvt(settings, AUTO_APPROVE=True)
+    assert post(article).status == CommentStatus.APPROVED
+
+
+def test_a_generic_page_is_accepted_as_its_specific_article(article):
+    comment = post(Page.objects.get(pk=article.pk))
+    assert comment.page_id == article.pk
+
+
+def test_privileged_fields_are_not_accepted(article):
+    with pytest.raises(TypeError):
+        post(article, status=CommentStatus.APPROVED)
+    with pytest.raises(TypeError):
+        post(article, posted_at=timezone.now() - timedelta(days=1))
+    assert not Comment.objects.exists()
+
+
+def test_line_endings_are_normalised_and_a_long_user_agent_cut(article):
+    comment = post(article, body="one\r\ntwo\rthree", user_agent="x" * 400)
+    assert comment.body == "one\ntwo\nthree"
+    assert len(comment.user_agent) == 255
+
+
+def test_an_invalid_ip_address_is_a_programming_error(article):
+    with pytest.raises(ValueError):
+        post(article, ip_address="not-an-address")
+
+
+# -- validation (400) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"author_name": ""}, "author_name"),
+        ({"author_name": "   "}, "author_name"),
+        ({"body": ""}, "body"),
+        ({"body": " \n\t "}, "body"),
+        ({"email": "not-an-email"}, "email"),
+        ({"author_name": "x" * 101}, "author_name"),
+        ({"body": "x" * 5001}, "body"),
+        ({"body": "null\x00byte"}, "body"),
+    ],
+)
+def test_invalid_fields_are_refused_with_400(article, overrides, field):
+    with pytest.raises(InvalidComment) as refusal:
+        post(article, **overrides)
+
+    assert refusal.value.status_code == 400
+    assert field in refusal.value.errors
+    assert all(isinstance(m, str) for m in refusal.value.errors[field])
+    assert isinstance(refusal.value, CommentRefused)
+    assert not Comment.objects.exists()
+
+
+def test_length_limits_come_from_the_settings(article, settings):
+    set_dvt(settings, COMMENT_NAME_MAX_LENGTH=5, COMMENT_BODY_MAX_LENGTH=10)
+    with pytest.raises(InvalidComment) as refusal:
+        post(article, author_name="Annabel", body="x" * 11)
+    assert set(refusal.value.errors) == {"author_name", "body"}
+
+    assert post(article, author_name="Ann", body="x" * 10).pk
+
+
+def test_the_name_limit_cannot_exceed_the_column(article, settings):
+    set_dvt(settings, COMMENT_NAME_MAX_LENGTH=1000)
+    with pytest.raises(InvalidComment):
+        post(article, author_name="x" * 256)
+
+
+# -- the page (404, 403) ----------------------------------------------------
+
+
+def test_a_draft_article_is_not_found(article):
+    article.unpublish()
+    with pytest.raises(ArticleNotFound) as refusal:
+        post(article)
+    assert refusal.value.status_code == 404
+
+
+def test_a_page_that_is_not_an_article_is_not_found(root_page):
+    with pytest.raises(ArticleNotFound):
+        post(root_page)
+
+
+def test_closed_comments_are_refused_with_403(root_page):
+    closed = make_article(root_page, comments_open=False)
+    with pytest.raises(CommentsClosed) as refusal:
+        post(closed)
+    assert refusal.value.status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_the_switch_is_read_from_the_database_not_the_instance(article):
+    ArticlePage.objects.filter(pk=article.pk).update(comments_open=False)
+    with pytest.raises(CommentsClosed):
+        post(article)  # the in-memory instance still says open
+
+
+@pytest.mark.parametrize("on_parent", [False, True])
+def test_a_private_article_is_refused_with_403(root_page, on_parent):
+    parent = make_article(root_page, title="Private section")
+    article = make_article(parent, title="Private article")
+    PageViewRestriction.objects.create(
+        page=parent if on_parent else article,
+        restriction_type=PageViewRestriction.LOGIN,
+    )
+    with pytest.raises(CommentsClosed) as refusal:
+        post(article)
+    assert refusal.value.status_code == 403
+    assert not Comment.objects.exists()
+
+
+# -- duplicates (409) and floods (429) ---------------------------------------
+
+
+def test_a_duplicate_is_refused_with_409(article):
+    post(article)
+    with pytest.raises(DuplicateComment) as refusal:
+        post(article, ip_address="198.51.100.1")
+    assert refusal.value.status_code == 409
+    assert Comment.objects.count() == 1
+
+
+def test_a_duplicate_matches_whatever_the_status(article):
+    post(article)
+    Comment.objects.update(status=CommentStatus.REJECTED)
+    with pytest.raises(DuplicateComment):
+        post(article, ip_address="198.51.100.1")
+
+
+def test_the_same_text_by_another_name_or_on_another_page_is_no_duplicate(
+    article, root_page
+):
+    other = make_article(root_page, title="Another article")
+    post(article)
+    post(article, author_name="Bob", ip_address="198.51.100.1")
+    post(other, ip_address="198.51.100.2")
+    assert Comment.objects.count() == 3
+
+
+def test_a_second_comment_from_one_address_within_15_s_is_a_flood(article, root_page):
+    other = make_article(root_page, title="Another article")
+    post(article)
+    with pytest.raises(CommentFlood) as refusal:
+        post(other, body="Something else entirely.")
+
+    assert refusal.value.status_code == 429
+    assert 1 <= refusal.value.retry_after <= 15
+    assert Comment.objects.count() == 1
+
+
+def test_retry_after_counts_down(article):
+    post(article)
+    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=10))
+    with pytest.raises(CommentFlood) as refusal:
+        post(article, body="Again")
+    assert refusal.value.retry_after == 5
+
+
+def test_after_the_interval_the_address_may_post_again(article):
+    post(article)
+    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=16))
+    assert post(article, body="A second thought.").pk
+
+
+def test_other_addresses_are_not_held_up(article):
+    post(article)
+    assert post(article, body="Me too", ip_address="2001:db8::1").pk
+
+
+def test_flood_interval_is_a_setting(article, settings):
+    set_dvt(settings, FLOOD_INTERVAL=60)
+    post(article)
+    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=30))
+    with pytest.raises(CommentFlood) as refusal:
+        post(article, body="Again")
+    assert refusal.value.retry_after == 30
+
+    set_dvt(settings, FLOOD_INTERVAL=0)
+    assert post(article, body="Again").pk
+
+
+def test_spam_and_rejected_comments_count_for_the_flood(article):
+    post(article)
+    Comment.objects.update(status=CommentStatus.SPAM)
+    with pytest.raises(CommentFlood):
+        post(article, body="Again")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs row locks across connections"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_posts_from_one_address_are_checked_in_turn(root_page):
+    """Two workers posting at once: the second waits for the first's lock."""
+    article = make_article(root_page)
+    original = admission._flood_retry_after
+
+    def slow_flood_check(*args):
+        result = original(*args)
+        time.sleep(0.5)  # widen the window between the check and the insert
+        return result
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def worker(body):
+        try:
+            barrier.wait()
+            outcomes.append(post(article, body=body).status)
+        except CommentRefused as refusal:
+            outcomes.append(refusal.status_code)
+        finally:
+            connection.close()
+
+    with mock.patch.object(admission, "_flood_retry_after", slow_flood_check):
+        threads = [threading.Thread(target=worker, args=(b,)) for b in "AB"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(outcomes, key=str) == [429, CommentStatus.PENDING]
+    assert Comment.objects.count() == 1
+
+
+# -- classification: pending, approved, spam ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "links"),
+    [
+        ("no links here", 0),
+        ("see https://example.com/a and http://example.org", 2),
+        ("www.example.com, https://a.example/x and mail me@example.com", 3),
+        ("<a href='https://evil.example'>click</a>", 1),
+    ],
+)
+def test_links_are_counted_as_the_page_shows_them(body, links):
+    assert count_links(body) == links
+
+
+def test_more_than_two_links_hold_the_comment(article, settings):
+    set_dvt(settings, AUTO_APPROVE=True)
+    two = post(article, body="https://a.example and https://b.example")
+    three = post(
+        article,
+        body="https://a.example https://b.example https://c.example",
+        ip_address="198.51.100.1",
+    )
+    assert two.status == CommentStatus.APPROVED
+    assert three.status == CommentStatus.PENDING
+
+
+def test_max_links_is_a_setting(settings):
+    set_dvt(settings, AUTO_APPROVE=True, MAX_LINKS=0)
+    assert classify("Ann", "see https://a.example") == CommentStatus.PENDING
+    set_dvt(settings, MAX_LINKS=None)
+    assert classify("Ann", "https://a.example " * 20) == CommentStatus.APPROVED
+
+
+def test_moderation_words_hold_the_comment(article, settings):
+    set_dvt(settings, AUTO_APPROVE=True, MODERATION_WORDS=["ivermectin", "miracle"])
+    held = post(article, body="Try IVERMECTIN instead of surgery!")
+    fine = post(article, body="Thanks for the clear write-up.", ip_address="::2")
+    assert held.status == CommentStatus.PENDING
+    assert fine.status == CommentStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"author_name": "Miracle Cures Ltd"},
+        {"email": "sales@miracle.example"},
+        {"ip_address": "192.0.2.55"},
+        {"user_agent": "MiracleBot/2.0"},
+    ],
+)
+def test_word_lists_match_every_field(settings, fields):
+    set_dvt(settings, AUTO_APPROVE=True, MODERATION_WORDS=["miracle", "192.0.2."])
+    values = {"email": "", "ip_address": "", "user_agent": "", **fields}
+    author_name = values.pop("author_name", "Ann")
+    assert classify(author_name, "Harmless text", **values) == CommentStatus.PENDING
+
+
+def test_disallowed_words_mark_the_comment_spam(article, settings):
+    set_dvt(
+        settings, AUTO_APPROVE=True, DISALLOWED_WORDS=["casino"], MODERATION_WORDS=[]
+    )
+    comment = post(article, body="Best CASINO bonus, visit now")
+    assert comment.status == CommentStatus.SPAM
+
+
+def test_disallowed_wins_over_moderation(settings):
+    set_dvt(settings, DISALLOWED_WORDS=["casino"], MODERATION_WORDS=["bonus"])
+    assert classify("Ann", "casino bonus") == CommentStatus.SPAM
+
+
+def test_blank_list_entries_match_nothing(settings):
+    set_dvt(settings, AUTO_APPROVE=True, DISALLOWED_WORDS=["", "  "])
+    assert classify("Ann", "hello") == CommentStatus.APPROVED
+
+
+# -- moderator email --------------------------------------------------------
+
+
+@pytest.fixture
+def moderators(django_user_model):
+    """Users who should get mail, and users who should not."""
+    permission = Permission.objects.get(
+        codename="moderate_comment", content_type__app_label="wagtail_dvt"
+    )
+    group = Group.objects.create(name="Comment moderators")
+    group.permissions.add(permission)
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    in_group = django_user_model.objects.create_user("mod1", "mod1@example.com", "x")
+    in_group.groups.add(group)
+    direct = django_user_model.objects.create_user("mod2", "mod2@example.com", "x")
+    direct.user_permissions.add(permission)
+
+    inactive = django_user_model.objects.create_user("old", "old@example.com", "x")
+    inactive.groups.add(group)
+    inactive.is_active = False
+    inactive.save()
+    no_email = django_user_model.objects.create_user("quiet", "", "x")
+    no_email.groups.add(group)
+    django_user_model.objects.create_user("editor", "editor@example.com", "x")
+    return ["mod1@example.com", "mod2@example.com", "root@example.com"]
+
+
+def test_moderators_are_emailed_after_commit(
+    article, moderators, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        comment = post(article, body="Is this <b>safe</b> for my father?")
+        assert mailoutbox == []  # nothing before the commit
+
+    assert len(callbacks) == 1
+    assert sorted(m.to[0] for m in mailoutbox) == moderators
+    assert all(len(m.to) == 1 for m in mailoutbox)  # addresses are not shared
+    message = mailoutbox[0]
+    assert article.title in message.subject
+    assert "Is this <b>safe</b> for my father?" in message.body
+    assert f"/reader-comments/edit/{comment.pk}/" in message.body
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_newline_in_the_title_cannot_inject_headers(
+    root_page, moderators, mailoutbox, django_capture_on_commit_callbacks
+):
+    article = make_article(root_page, title="Clots\nBcc: victim@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(article)
+    assert "\n" not in mailoutbox[0].subject
+
+
+def test_no_email_when_the_setting_is_off(
+    article, moderators, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    set_dvt(settings, NOTIFY_MODERATORS=False)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        post(article)
+    assert callbacks == []
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "dvt", [{"AUTO_APPROVE": True}, {"DISALLOWED_WORDS": ["scan"]}]
+)
+def test_no_email_for_approved_or_spam_comments(
+    article, moderators, mailoutbox, settings, django_capture_on_commit_callbacks, dvt
+):
+    set_dvt(settings, **dvt)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        post(article)
+    assert callbacks == []
+    assert mailoutbox == []
+
+
+def test_no_email_for_a_comment_moderated_before_the_mail_went_out(
+    article, moderators, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(article)
+    Comment.objects.update(status=CommentStatus.APPROVED)
+    for callback in callbacks:
+        callback()
+    assert mailoutbox == []
+
+
+def test_no_email_for_a_refused_comment(
+    article, moderators, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(InvalidComment):
+            post(article, body="")
+    assert callbacks == []
+    assert mailoutbox == []

@@ -1,0 +1,323 @@
+"""Moderating reader comments in the Wagtail admin."""
+
+import datetime
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+XSS = '<script>alert("x")</script>'
+LIST_URL = "wagtail_dvt_comments:list"
+
+
+def make_article(parent, title):
+    page = ArticlePage(
+        title=title, author="Dr. Vein", date=datetime.date(2024, 3, 1), body=[]
+    )
+    parent.add_child(instance=page)
+    return page
+
+
+def add_comment(page, author_name, status=CommentStatus.PENDING, **fields):
+    return Comment.objects.create(
+        page=page, author_name=author_name, status=status, **fields
+    )
+
+
+@pytest.fixture
+def articles(root_page):
+    return make_article(root_page, "Clots explained"), make_article(root_page, "Stents")
+
+
+@pytest.fixture
+def comments(articles):
+    clots, stents = articles
+    now = timezone.now()
+    return {
+        "pending": add_comment(
+            clots,
+            "Ann",
+            body="Does this hurt?",
+            email="ann@example.com",
+            ip_address="192.0.2.10",
+            user_agent="AnnBrowser/1",
+            posted_at=now,
+        ),
+        "approved": add_comment(
+            clots,
+            "Bob",
+            CommentStatus.APPROVED,
+            body="Great article",
+            posted_at=now - timedelta(days=10),
+        ),
+        "spam": add_comment(
+            stents,
+            "Casino",
+            CommentStatus.SPAM,
+            body="Win big",
+            posted_at=now - timedelta(days=40),
+        ),
+        "other_pending": add_comment(
+            stents, "Cy", body="What about stents?", posted_at=now
+        ),
+    }
+
+
+def admin_user(django_user_model, username, *, moderate):
+    user = django_user_model.objects.create_user(username, f"{username}@example.com")
+    group = Group.objects.create(name=f"{username} group")
+    group.permissions.add(
+        Permission.objects.get(
+            codename="access_admin", content_type__app_label="wagtailadmin"
+        )
+    )
+    if moderate:
+        group.permissions.add(
+            Permission.objects.get(
+                codename="moderate_comment", content_type__app_label="wagtail_dvt"
+            )
+        )
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def moderator(client, django_user_model):
+    user = admin_user(django_user_model, "moderator", moderate=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def editor_client(db, django_user_model):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin_user(django_user_model, "editor", moderate=False))
+    return client
+
+
+def listing(client, **params):
+    return client.get(reverse(LIST_URL), params)
+
+
+def bulk_url(action, comments, next_url="/admin/"):
+    ids = "&".join(f"id={comment.pk}" for comment in comments)
+    url = reverse("wagtail_bulk_action", args=("wagtail_dvt", "comment", action))
+    return f"{url}?next={next_url}&{ids}"
+
+
+# -- access -----------------------------------------------------------------
+
+
+def test_the_menu_shows_comments_to_moderators_only(client, moderator, editor_client):
+    assert (
+        "reader-comments" in client.get(reverse("wagtailadmin_home")).content.decode()
+    )
+    editor_home = editor_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "reader-comments" not in editor_home
+
+
+def test_the_listing_is_for_moderators_only(editor_client, comments):
+    response = editor_client.get(reverse(LIST_URL))
+    assert response.status_code in (302, 403)
+    assert "Does this hurt?" not in response.content.decode()
+
+
+def test_nobody_adds_comments_in_the_admin(admin_client, comments):
+    html = admin_client.get(reverse(LIST_URL)).content.decode()
+    add_url = reverse("wagtail_dvt_comments:add")
+    assert add_url not in html
+    assert admin_client.get(add_url).status_code in (302, 403)
+
+
+# -- the listing ------------------------------------------------------------
+
+
+def test_the_listing_shows_all_comments_across_articles(client, moderator, comments):
+    html = listing(client).content.decode()
+    for comment in comments.values():
+        assert comment.excerpt() in html
+    assert "Clots explained" in html
+    assert "Stents" in html
+
+
+def test_email_and_ip_are_shown_to_moderators(client, moderator, comments):
+    html = listing(client).content.decode()
+    assert "ann@example.com" in html
+    assert "192.0.2.10" in html
+
+    inspect = reverse("wagtail_dvt_comments:inspect", args=[comments["pending"].pk])
+    html = client.get(inspect).content.decode()
+    assert "ann@example.com" in html
+    assert "192.0.2.10" in html
+    assert "AnnBrowser/1" in html
+
+
+def test_filter_by_status(client, moderator, comments):
+    html = listing(client, status="pending").content.decode()
+    assert "Does this hurt?" in html
+    assert "What about stents?" in html
+    assert "Great article" not in html
+    assert "Win big" not in html
+
+
+def test_filter_by_article(client, moderator, comments, articles):
+    html = listing(client, page=articles[1].pk).content.decode()
+    assert "Win big" in html
+    assert "What about stents?" in html
+    assert "Does this hurt?" not in html
+
+
+def test_filter_by_date(client, moderator, comments):
+    since = (timezone.now() - timedelta(days=20)).date().isoformat()
+    html = listing(client, posted_at_from=since).content.decode()
+    assert "Great article" in html
+    assert "Win big" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "found", "not_found"),
+    [
+        ("hurt", "Does this hurt?", "Great article"),
+        ("casino", "Win big", "Does this hurt?"),
+        ("ann@example", "Does this hurt?", "Win big"),
+        ("stents", "What about stents?", "Great article"),
+    ],
+)
+def test_search(client, moderator, comments, query, found, not_found):
+    html = listing(client, q=query).content.decode()
+    assert found in html
+    assert not_found not in html
+
+
+def test_xss_in_every_field_is_escaped_in_the_admin(client, moderator, articles):
+    comment = add_comment(
+        articles[0],
+        XSS,
+        body=f"{XSS}\n<img src=x onerror=alert(1)>",
+        email="x@example.com",
+        user_agent=XSS,
+    )
+    for url in (
+        reverse(LIST_URL),
+        reverse("wagtail_dvt_comments:inspect", args=[comment.pk]),
+        reverse("wagtail_dvt_comments:edit", args=[comment.pk]),
+        bulk_url("approve", [comment]),
+    ):
+        html = client.get(url).content.decode()
+        assert XSS not in html, url
+        assert "<img src=x" not in html, url
+        assert "&lt;script&gt;" in html, url
+
+
+# -- editing and bulk actions ---------------------------------------------
+
+
+def test_a_moderator_edits_a_comment(client, moderator, comments):
+    comment = comments["pending"]
+    url = reverse("wagtail_dvt_comments:edit", args=[comment.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "author_name": "Ann",
+            "body": "Does this hurt? (edited)",
+            "status": CommentStatus.APPROVED,
+            "posted_at": comment.posted_at.strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.APPROVED
+    assert comment.body == "Does this hurt? (edited)"
+    assert comment.email == "ann@example.com"  # read-only, unchanged
+
+
+def test_bulk_approve(client, moderator, comments):
+    selected = [comments["pending"], comments["other_pending"]]
+    confirm = client.get(bulk_url("approve", selected))
+    assert confirm.status_code == 200
+    assert "Does this hurt?" in confirm.content.decode()
+    assert "Yes, approve" in confirm.content.decode()
+
+    response = client.post(bulk_url("approve", selected))
+
+    assert response.status_code == 302
+    statuses = dict(Comment.objects.values_list("author_name", "status"))
+    assert statuses == {
+        "Ann": CommentStatus.APPROVED,
+        "Bob": CommentStatus.APPROVED,
+        "Casino": CommentStatus.SPAM,
+        "Cy": CommentStatus.APPROVED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("reject", CommentStatus.REJECTED), ("spam", CommentStatus.SPAM)],
+)
+def test_bulk_reject_and_spam(client, moderator, comments, action, status):
+    client.post(bulk_url(action, [comments["pending"], comments["approved"]]))
+    comments["pending"].refresh_from_db()
+    comments["approved"].refresh_from_db()
+    assert comments["pending"].status == status
+    assert comments["approved"].status == status
+
+
+def test_bulk_delete(client, moderator, comments):
+    response = client.post(bulk_url("delete", [comments["spam"]]))
+    assert response.status_code == 302
+    assert not Comment.objects.filter(pk=comments["spam"].pk).exists()
+    assert Comment.objects.count() == 3
+
+
+def test_the_listing_offers_the_bulk_actions(client, moderator, comments):
+    html = listing(client).content.decode()
+    for action in ("approve", "reject", "spam", "delete"):
+        url = reverse("wagtail_bulk_action", args=("wagtail_dvt", "comment", action))
+        assert url in html
+
+
+@pytest.mark.parametrize("action", ["approve", "delete"])
+def test_bulk_actions_need_the_moderation_permission(editor_client, comments, action):
+    editor_client.post(bulk_url(action, [comments["pending"]]))
+    comments["pending"].refresh_from_db()
+    assert comments["pending"].status == CommentStatus.PENDING
+
+
+# -- the dashboard ----------------------------------------------------------
+
+
+def test_the_dashboard_counts_pending_comments(client, moderator, comments):
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "2 comments await moderation" in html
+    assert f"{reverse(LIST_URL)}?status=pending" in html
+
+
+def test_the_dashboard_says_when_nothing_waits(client, moderator, articles):
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "No comments await moderation." in html
+
+
+def test_the_dashboard_panel_is_for_moderators_only(editor_client, comments):
+    html = editor_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "await moderation" not in html
+
+
+# -- the page editor --------------------------------------------------------
+
+
+def test_the_page_editor_shows_the_comments_without_private_fields(
+    admin_client, comments, articles
+):
+    url = reverse("wagtailadmin_pages:edit", args=[articles[0].pk])
+    html = admin_client.get(url).content.decode()
+    assert "Does this hurt?" in html
+    assert "Great article" in html
+    assert "ann@example.com" not in html
+    assert "192.0.2.10" not in html

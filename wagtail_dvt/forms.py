@@ -1,0 +1,195 @@
+"""Forms for reader comments.
+
+:class:`CommentFieldsForm` holds what a reader types, with the length limits
+from the settings; :func:`wagtail_dvt.admission.submit_comment` validates with
+it, so the page's form and the API share one set of rules. :class:`CommentForm`
+is the article page's form: those fields plus a honeypot and a signed
+timestamp token, as django-contrib-comments does. :class:`ReaderCommentsPanel`
+is the page editor's InlinePanel for a page's comments.
+"""
+
+import time
+
+from django import forms
+from django.core import signing
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+from modelcluster.forms import BaseChildFormSet
+from wagtail.admin.panels import InlinePanel
+
+from .conf import get_setting
+
+# The model's column width; a larger setting cannot raise it.
+NAME_COLUMN_LENGTH = 255
+EMAIL_MAX_LENGTH = 254
+TOKEN_SALT = "wagtail_dvt.comment-form"  # noqa: S105 - a signing salt
+
+
+class CommentFieldsForm(forms.Form):
+    """A reader's name, optional email and comment text."""
+
+    author_name = forms.CharField(label=_("Name"))
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        max_length=EMAIL_MAX_LENGTH,
+        help_text=_("Only moderators see it. It is never published."),
+    )
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read on each use, so that override_settings and reconfiguration work.
+        name_max = min(get_setting("COMMENT_NAME_MAX_LENGTH"), NAME_COLUMN_LENGTH)
+        self._set_max_length("author_name", name_max)
+        self._set_max_length("body", get_setting("COMMENT_BODY_MAX_LENGTH"))
+
+    def _set_max_length(self, name, max_length):
+        field = self.fields[name]
+        field.max_length = max_length
+        field.validators.append(MaxLengthValidator(max_length))
+        field.widget.attrs["maxlength"] = str(max_length)
+
+    def clean_body(self):
+        # Browsers send CRLF; store one newline style so duplicates compare equal.
+        body = self.cleaned_data["body"]
+        return body.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class FormTokenSigner(signing.TimestampSigner):
+    """Signs the page id with the time the form was rendered, to the millisecond.
+
+    Django's whole-second timestamps could pass a form posted 1.1 s after it
+    was shown as 2 s old; milliseconds keep the minimum age exact.
+    """
+
+    def __init__(self):
+        super().__init__(salt=TOKEN_SALT)
+
+    def timestamp(self):
+        return signing.b62_encode(int(time.time() * 1000))
+
+    def age(self, token, page_id):
+        """Seconds since ``token`` was made for page ``page_id``.
+
+        Raises :class:`~django.core.signing.SignatureExpired` when it is older
+        than ``FORM_TOKEN_MAX_AGE`` and :class:`~django.core.signing.BadSignature`
+        when it is forged, malformed or made for another page.
+        """
+        # The plain Signer checks the signature; the timestamp is ours to read.
+        value = signing.Signer.unsign(self, token)
+        signed_page_id, _sep, stamp = value.rpartition(self.sep)
+        if signed_page_id != str(page_id):
+            raise signing.BadSignature("The token belongs to another page.")
+        try:
+            age = time.time() - signing.b62_decode(stamp) / 1000
+        except ValueError as err:
+            raise signing.BadSignature("Malformed timestamp.") from err
+        if age > get_setting("FORM_TOKEN_MAX_AGE"):
+            raise signing.SignatureExpired(f"The token is {age:.0f} s old.")
+        return age
+
+
+def make_form_token(page):
+    """A fresh token for the comment form on ``page``."""
+    return FormTokenSigner().sign(str(page.pk))
+
+
+class FreshValueField(forms.CharField):
+    """A field that always renders its initial value, even in a bound form.
+
+    A re-rendered form must carry a new token and an empty honeypot, not what
+    was posted; validation still uses the posted value.
+    """
+
+    def bound_data(self, data, initial):
+        return initial
+
+
+class CommentForm(CommentFieldsForm):
+    """The "Write a comment" form on an article page.
+
+    Adds a honeypot that people leave empty (it is hidden from them) and a
+    signed token that must be between ``FORM_TOKEN_MIN_AGE`` and
+    ``FORM_TOKEN_MAX_AGE`` seconds old: bots post at once or replay old forms.
+    """
+
+    honeypot = FreshValueField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    token = FreshValueField(widget=forms.HiddenInput)
+
+    error_messages = {
+        "rejected": _("Sorry, your comment could not be accepted."),
+        "too_fast": _("That was quick! Please check your comment, then send it again."),
+        "expired": _("This form has expired. Please send your comment again."),
+        "bad_token": _("This form is invalid. Please send your comment again."),
+    }
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.fields["token"].initial = make_form_token(page)
+        self.fields["token"].required = False  # A missing token is a form error.
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("honeypot"):
+            raise forms.ValidationError(
+                self.error_messages["rejected"], code="honeypot"
+            )
+        token = cleaned_data.get("token") or ""
+        try:
+            age = FormTokenSigner().age(token, self.page.pk)
+        except signing.SignatureExpired as err:
+            raise forms.ValidationError(
+                self.error_messages["expired"], code="expired"
+            ) from err
+        except signing.BadSignature as err:
+            raise forms.ValidationError(
+                self.error_messages["bad_token"], code="bad_token"
+            ) from err
+        if age < get_setting("FORM_TOKEN_MIN_AGE"):
+            raise forms.ValidationError(
+                self.error_messages["too_fast"], code="too_fast"
+            )
+        return cleaned_data
+
+    def comment_fields(self):
+        """The cleaned reader's fields, as :func:`submit_comment` takes them."""
+        return {
+            name: self.cleaned_data[name] for name in ("author_name", "email", "body")
+        }
+
+
+class ReaderCommentFormSet(BaseChildFormSet):
+    """The page editor's comment forms, tolerant of comments deleted meanwhile.
+
+    A moderator may delete a comment while an editor has the page open. Its
+    form then names a comment that no longer exists, which a plain formset
+    rejects with an error on a hidden field: the editor could not save, nor
+    see why. Such forms count as deleted instead; the comment stays deleted.
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.is_bound and i < self.initial_form_count():
+            submitted_pk = self.data.get(
+                f"{self.add_prefix(i)}-{self.model._meta.pk.name}"
+            )
+            form.vanished = bool(submitted_pk) and form.instance.pk is None
+        return form
+
+    def _should_delete_form(self, form):
+        return getattr(form, "vanished", False) or super()._should_delete_form(form)
+
+
+class ReaderCommentsPanel(InlinePanel):
+    """An InlinePanel for reader comments, with :class:`ReaderCommentFormSet`."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["formset"] = ReaderCommentFormSet
+        return options

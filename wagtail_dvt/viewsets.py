@@ -1,0 +1,261 @@
+"""The "Comments" moderation screens in the Wagtail admin.
+
+Comments are registered as a snippet (in ``wagtail_hooks.py``) because
+snippet listings come with Wagtail's bulk action framework on Wagtail 7.4 and
+8, which plain ``ModelViewSet`` listings do not. Everything is gated on one
+permission, ``wagtail_dvt.moderate_comment`` ("Can moderate reader
+comments"), through :data:`comment_permission_policy`; nobody adds comments
+here, readers do.
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.permission_policies import BaseDjangoAuthPermissionPolicy
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.models import SnippetAdminURLFinder
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import ArticlePage, Comment, CommentStatus
+
+MODERATE_CODENAME = "moderate_comment"
+
+
+class CommentPermissionPolicy(BaseDjangoAuthPermissionPolicy):
+    """Moderators (and active superusers) may view, change and delete comments.
+
+    "add" is granted to nobody: comments come from readers. Page editors
+    still see and edit a page's comments in its InlinePanel, under the page's
+    own permissions.
+    """
+
+    actions = frozenset({"view", "change", "delete"})
+
+    def user_has_permission(self, user, action):
+        return (
+            action in self.actions
+            and user.is_active
+            and user.has_perm(f"{self.app_label}.{MODERATE_CODENAME}")
+        )
+
+    def users_with_any_permission(self, actions):
+        if not self.actions.intersection(actions):
+            return get_user_model().objects.none()
+        return self._get_users_with_any_permission_codenames({MODERATE_CODENAME})
+
+
+comment_permission_policy = CommentPermissionPolicy(Comment)
+
+
+class CommentFilterSet(WagtailFilterSet):
+    """The listing's filters: status, article and the date range posted."""
+
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=CommentStatus.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    page = django_filters.ModelChoiceFilter(
+        label=_("Article"),
+        queryset=lambda request: ArticlePage.objects.order_by("title"),
+    )
+    posted_at = django_filters.DateFromToRangeFilter(
+        label=_("Posted"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["status", "page", "posted_at"]
+
+
+class CommentAdminURLFinder(SnippetAdminURLFinder):
+    """Edit links for moderators; Wagtail 7 checks "change_comment" instead."""
+
+    model = Comment
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        if user:
+            self.user_can_edit = comment_permission_policy.user_has_permission(
+                user, "change"
+            )
+
+
+class CommentViewSet(SnippetViewSet):
+    """All reader comments, across articles, for moderators."""
+
+    model = Comment
+    icon = "comment"
+    menu_label = _("Comments")
+    menu_name = "reader-comments"
+    add_to_admin_menu = True
+    menu_order = 250
+    url_prefix = "reader-comments"
+    url_namespace = "wagtail_dvt_comments"
+
+    list_display = [
+        "author_name",
+        Column("excerpt", label=_("Comment")),
+        Column("page", label=_("Article"), accessor="page.title"),
+        StatusTagColumn(
+            "status",
+            label=_("Status"),
+            accessor="get_status_display",
+            primary=lambda comment: comment.status == CommentStatus.PENDING,
+            sort_key="status",
+        ),
+        DateColumn("posted_at", label=_("Posted"), sort_key="posted_at"),
+        # Private, like the whole listing: moderators only.
+        Column("email", label=_("Email")),
+        Column("ip_address", label=_("IP address")),
+    ]
+    filterset_class = CommentFilterSet
+    ordering = ["-posted_at", "-pk"]
+    list_per_page = 50
+    search_fields = ["author_name", "body", "email", "page__title"]
+    search_backend_name = None  # Plain ORM search: comments are not indexed.
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "page",
+        "author_name",
+        "body",
+        "status",
+        "posted_at",
+        "email",
+        "ip_address",
+        "user_agent",
+    ]
+    panels = [
+        FieldPanel("page", read_only=True),
+        FieldPanel("author_name"),
+        FieldPanel("body"),
+        FieldPanel("status"),
+        FieldPanel("posted_at"),
+        FieldPanel("email", read_only=True),
+        FieldPanel("ip_address", read_only=True),
+        FieldPanel("user_agent", read_only=True),
+    ]
+
+    if WAGTAIL_VERSION < (8, 0):
+        # Wagtail 8 reads the policy registered in wagtail_hooks.py instead.
+        @property
+        def permission_policy(self):
+            return comment_permission_policy
+
+        @property
+        def url_finder_class(self):
+            return CommentAdminURLFinder
+
+    def get_queryset(self, request):
+        return Comment.objects.select_related("page")
+
+
+class CommentStatusBulkAction(SnippetBulkAction):
+    """Give the selected comments one moderation status."""
+
+    models = [Comment]
+    status = None
+    template_name = "wagtail_dvt/admin/confirm_bulk_status.html"
+
+    def check_perm(self, obj):
+        return comment_permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", obj
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["action_label"] = self.display_name
+        context["confirm_label"] = self.confirm_label
+        return context
+
+    @classmethod
+    def execute_action(cls, objects, **kwargs):
+        Comment.objects.filter(pk__in=[comment.pk for comment in objects]).update(
+            status=cls.status
+        )
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.success_message(num_parent_objects) % {"count": num_parent_objects}
+
+
+class ApproveCommentsBulkAction(CommentStatusBulkAction):
+    display_name = _("Approve")
+    action_type = "approve"
+    aria_label = _("Approve selected comments")
+    action_priority = 10
+    status = CommentStatus.APPROVED
+    confirm_label = _("Yes, approve")
+
+    def success_message(self, count):
+        return ngettext(
+            "%(count)d comment approved.", "%(count)d comments approved.", count
+        )
+
+
+class RejectCommentsBulkAction(CommentStatusBulkAction):
+    display_name = _("Reject")
+    action_type = "reject"
+    aria_label = _("Reject selected comments")
+    action_priority = 20
+    status = CommentStatus.REJECTED
+    confirm_label = _("Yes, reject")
+
+    def success_message(self, count):
+        return ngettext(
+            "%(count)d comment rejected.", "%(count)d comments rejected.", count
+        )
+
+
+class SpamCommentsBulkAction(CommentStatusBulkAction):
+    display_name = _("Mark as spam")
+    action_type = "spam"
+    aria_label = _("Mark selected comments as spam")
+    action_priority = 25
+    status = CommentStatus.SPAM
+    confirm_label = _("Yes, mark as spam")
+
+    def success_message(self, count):
+        return ngettext(
+            "%(count)d comment marked as spam.",
+            "%(count)d comments marked as spam.",
+            count,
+        )
+
+
+class DeleteCommentsBulkAction(DeleteBulkAction):
+    """Wagtail's snippet delete, checked against the moderation permission."""
+
+    models = [Comment]
+
+    def check_perm(self, snippet):
+        return comment_permission_policy.user_has_permission_for_instance(
+            self.request.user, "delete", snippet
+        )
+
+
+class PendingCommentsPanel(Component):
+    """Dashboard panel: how many comments wait for moderation."""
+
+    name = "wagtail_dvt_pending_comments"
+    template_name = "wagtail_dvt/admin/pending_comments_panel.html"
+    order = 205
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        context["pending_count"] = Comment.objects.filter(
+            status=CommentStatus.PENDING
+        ).count()
+        listing_url = reverse(Comment.snippet_viewset.get_url_name("list"))
+        context["pending_url"] = f"{listing_url}?status={CommentStatus.PENDING}"
+        return context

@@ -1,0 +1,48 @@
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+
+from .models import Comment
+from .viewsets import (
+    ApproveCommentsBulkAction,
+    CommentViewSet,
+    DeleteCommentsBulkAction,
+    PendingCommentsPanel,
+    RejectCommentsBulkAction,
+    SpamCommentsBulkAction,
+    comment_permission_policy,
+)
+
+if WAGTAIL_VERSION >= (8, 0):
+    from wagtail.permissions import register_permission_policy
+
+    # Before the viewset is registered, which would otherwise create a default
+    # policy based on add/change/delete_comment.
+    register_permission_policy(Comment, comment_permission_policy, exact_class=True)
+
+register_snippet(CommentViewSet)
+
+for action in (
+    ApproveCommentsBulkAction,
+    RejectCommentsBulkAction,
+    SpamCommentsBulkAction,
+):
+    hooks.register("register_bulk_action", action)
+
+# After Wagtail's own snippet "delete" action (order 0), which it replaces for
+# comments: the last registration of an action type for a model wins.
+hooks.register("register_bulk_action", DeleteCommentsBulkAction, order=100)
+
+
+@hooks.register("construct_homepage_panels")
+def add_pending_comments_panel(request, panels):
+    if comment_permission_policy.user_has_permission(request.user, "change"):
+        panels.append(PendingCommentsPanel())
+
+
+@hooks.register("register_admin_viewset")
+def register_article_page_viewset():
+    # Comment counts in article listings (see wagtail_dvt.page_listing).
+    from .page_listing import ArticlePageViewSet
+
+    return ArticlePageViewSet()
