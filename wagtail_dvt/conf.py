@@ -11,6 +11,8 @@ DEFAULTS = {
     "BASE_TEMPLATE": "base.html",
     # Status given to imported comments; they were already public at the source.
     "IMPORT_COMMENT_STATUS": "approved",
+    # Approved comments shown per page of an article; links lead to the rest.
+    "COMMENTS_PER_PAGE": 50,
     # Most approved comments embedded in an article's API representation,
     # oldest first; the rest are read from the comments endpoint, which the
     # article's ``comments_url`` points at. 0 embeds none.

@@ -1,6 +1,9 @@
+import re
+
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.html import normalize_newlines, urlize
+from django.utils.html import escape, normalize_newlines, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -23,6 +26,7 @@ from .conf import get_setting
 from .forms import ReaderCommentsPanel
 
 READER_COMMENTS = "reader_comments"
+COMMENTS_PAGE_PARAMETER = "comments_page"
 
 
 class ReaderCommentsOutsideRevisionsMixin:
@@ -162,8 +166,21 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         context = super().get_context(request, *args, **kwargs)
         context["wagtail_dvt_base_template"] = get_setting("BASE_TEMPLATE")
         context["sections"] = self.table_of_contents()
-        context["comments"] = self.approved_comments
+        # One page of comments at a time: rendering cost stays flat however
+        # many comments an article gathers.
+        paginator = Paginator(self.approved_comments, get_setting("COMMENTS_PER_PAGE"))
+        comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        context["comments"] = comments
+        context["comment_count"] = paginator.count
+        context["comments_page_parameter"] = COMMENTS_PAGE_PARAMETER
         return context
+
+
+# Everything Django's urlize makes a link of has one of these: a scheme, "www.",
+# an email's "@" or one of the bare domain endings it recognises.
+_MAY_HOLD_A_LINK = re.compile(
+    r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)\b", re.IGNORECASE
+)
 
 
 class CommentStatus(models.TextChoices):
@@ -223,7 +240,11 @@ class Comment(models.Model):
         Web addresses become links marked ``rel="nofollow ugc noopener"``, so
         that they pass no search ranking and cannot reach back into the page.
         """
-        html = urlize(normalize_newlines(self.body), nofollow=False, autoescape=True)
+        text = normalize_newlines(self.body)
+        if _MAY_HOLD_A_LINK.search(text):
+            html = urlize(text, nofollow=False, autoescape=True)
+        else:
+            html = escape(text)  # what urlize returns for such text, faster
         # With autoescape, every "<" of the text is escaped, so this literal
         # can only start a tag that urlize made.
         html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')

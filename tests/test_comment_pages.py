@@ -1,0 +1,101 @@
+"""Comments on the article page: one page at a time, at a flat cost."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from django.utils.html import normalize_newlines, urlize
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wagtail_dvt.models import Comment, CommentStatus
+
+
+def add_comments(page, count, status=CommentStatus.APPROVED):
+    start = timezone.now() - timedelta(days=400)
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {number:04d}",
+            body=f"Comment {number}.",
+            posted_at=start + timedelta(minutes=number),
+            status=status,
+        )
+        for number in range(count)
+    )
+
+
+@pytest.fixture
+def page_of_comments(article):
+    article.reader_comments.all().delete()
+    add_comments(article, 12)
+    add_comments(article, 3, status=CommentStatus.SPAM)
+    return article
+
+
+@override_settings(WAGTAIL_DVT={"COMMENTS_PER_PAGE": 5})
+def test_first_page_shows_the_oldest_comments_and_links_on(client, page_of_comments):
+    html = client.get(page_of_comments.url).content.decode()
+    assert "Comments (12)" in html
+    assert html.count('class="dvt-comment"') == 5
+    assert "Reader 0000" in html and "Reader 0004" in html
+    assert "Reader 0005" not in html
+    assert 'href="?comments_page=2#comments" rel="next"' in html
+    assert 'rel="prev"' not in html
+
+
+@override_settings(WAGTAIL_DVT={"COMMENTS_PER_PAGE": 5})
+def test_last_page_holds_the_rest(client, page_of_comments):
+    html = client.get(page_of_comments.url, {"comments_page": 3}).content.decode()
+    assert html.count('class="dvt-comment"') == 2
+    assert "Reader 0010" in html and "Reader 0011" in html
+    assert 'href="?comments_page=2#comments" rel="prev"' in html
+    assert "Page 3 of 3" in html
+
+
+@override_settings(WAGTAIL_DVT={"COMMENTS_PER_PAGE": 5})
+@pytest.mark.parametrize("number", ["0", "99", "x", "-1"])
+def test_out_of_range_pages_fall_back_without_error(client, page_of_comments, number):
+    response = client.get(page_of_comments.url, {"comments_page": number})
+    assert response.status_code == 200
+    assert response.content.decode().count('class="dvt-comment"') in (2, 5)
+
+
+def test_rendering_queries_do_not_grow_with_comments(client, article):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(article.url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    add_comments(article, 500)
+    assert queries() == few
+
+
+words = st.sampled_from(
+    [
+        "see",
+        "http://example.org/a?b=1",
+        "https://x.test",
+        "www.example.com",
+        "example.com",
+        "mail@example.net",
+        "<script>",
+        "&amp;",
+        "a.b",
+        "end.",
+        "\n",
+        "Www.",
+        "x.ORG",
+        "@",
+    ]
+)
+
+
+@given(st.lists(words, max_size=12).map(" ".join))
+def test_body_html_equals_urlize_everywhere(text):
+    html = urlize(normalize_newlines(text), nofollow=False, autoescape=True)
+    html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')
+    assert Comment(body=text).body_html() == html.replace("\n", "<br>")
