@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from wagtail import blocks
 from wagtailmarkdown.blocks import MarkdownBlock
-from wagtailmarkdown.utils import render_markdown
+
+from .markdown import render_section_markdown
 
 
 def section_anchors(headings):
@@ -26,11 +28,13 @@ class SectionBlock(blocks.StructBlock):
     """A heading with Markdown paragraphs below it: one part of an article."""
 
     heading = blocks.CharBlock(max_length=255)
+    # wagtail-markdown's block edits with its EasyMDE widget (toolbar, preview).
     content = MarkdownBlock(help_text="Markdown. Separate paragraphs by a blank line.")
 
     class Meta:
         icon = "doc-full"
         label = "Section"
+        # The heading labels a collapsed section in the editor.
         label_format = "{heading}"
         template = "wagtail_dvt/blocks/section.html"
         preview_value = {
@@ -38,13 +42,32 @@ class SectionBlock(blocks.StructBlock):
             "content": "A blood clot in one of the body's deep veins, "
             "usually in the legs.\n\nIt can travel to the lungs.",
         }
+        preview_description = "A heading with Markdown paragraphs below it."
+
+    empty_messages = {
+        "heading": "Give this section a heading; readers see it in the contents.",
+        "content": "Write some text for this section, or remove the section.",
+    }
+
+    def clean(self, value):
+        # Replaces "This field is required." with messages that say what to do.
+        # Drafts may be saved incomplete (Wagtail defers required checks).
+        if not self.is_deferred_validation:
+            errors = {
+                name: ValidationError(message, code="required")
+                for name, message in self.empty_messages.items()
+                if not str(value.get(name) or "").strip()
+            }
+            if errors:
+                raise blocks.StructBlockValidationError(block_errors=errors)
+        return super().clean(value)
 
     def get_api_representation(self, value, context=None):
         return {
             "heading": value["heading"],
             "anchor": section_anchors([value["heading"]])[0],
             "content": value["content"],
-            "html": str(render_markdown(value["content"])),
+            "html": str(render_section_markdown(value["content"])),
         }
 
 
