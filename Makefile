@@ -11,6 +11,13 @@ CONSTRAINTS ?=
 # Extra arguments for pytest, e.g. PYTEST_ARGS="-k parser -x".
 PYTEST_ARGS ?=
 
+# The browser tests drive Debian's Chromium and inject axe-core from npm.
+CHROMIUM ?= /usr/bin/chromium
+AXE_CORE_VERSION ?= 4.14.1
+NPM_CACHE_DIR ?= .cache/npm
+AXE_JS := $(NPM_CACHE_DIR)/node_modules/axe-core/axe.min.js
+AXE_STAMP := $(NPM_CACHE_DIR)/.axe-core-$(AXE_CORE_VERSION)
+
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 DEMO_USERNAME ?= admin
@@ -26,14 +33,17 @@ MANAGE := $(VENV_PYTHON) example_site/manage.py
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format clean distclean
+.PHONY: help install demo test lint format docs chromium axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
-	@echo "make test       ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make test       ruff, makemigrations --check, pytest with the browser tests, docs build"
+	@echo "make docs       build the documentation site strictly into site/"
+	@echo "make screenshots  rerun the browser tests, saving the docs' screenshots in docs/img/"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
-	@echo "make install    create $(VENV) and install wagtail-dvt[testing]"
+	@echo "make install    create $(VENV) and install wagtail-dvt[testing,docs]"
+	@echo "make chromium   install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean      remove build artefacts and caches"
 	@echo "make distclean  clean, and remove virtualenvs and the demo's database and media"
 
@@ -55,7 +65,7 @@ $(VENV_PYTHON):
 	"$$py" -m venv $(VENV)
 
 $(INSTALL_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV_PYTHON)
-	$(PIP) install --quiet -e ".[testing]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	$(PIP) install --quiet -e ".[testing,docs]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	@touch $@
 
 install: $(INSTALL_STAMP)
@@ -83,11 +93,43 @@ user.save()
 endef
 export DEMO_SUPERUSER_SCRIPT
 
-test: $(INSTALL_STAMP)
+test: $(INSTALL_STAMP) chromium axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run --settings=example_site.settings.test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	WAGTAIL_DVT_BROWSER_REQUIRED=1 WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' \
+		WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' $(VENV)/bin/pytest $(PYTEST_ARGS)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+docs: $(INSTALL_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Debian's Chromium (never a browser download); installed when running as root.
+chromium:
+	@if [ -x '$(CHROMIUM)' ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "$(CHROMIUM) is missing: run 'sudo apt-get install -y chromium', then make test" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian's chromium for the browser tests"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# axe-core from the npm registry, pinned, in an ignored cache directory;
+# reinstalled when AXE_CORE_VERSION changes.
+axe: $(AXE_STAMP)
+
+$(AXE_STAMP):
+	npm install --no-save --no-audit --no-fund --silent \
+		--prefix $(NPM_CACHE_DIR) axe-core@$(AXE_CORE_VERSION)
+	@test -f $(AXE_JS)
+	@touch $@
+
+# Rerun the browser tests, saving the docs' screenshots into docs/img/.
+screenshots: $(INSTALL_STAMP) chromium axe
+	WAGTAIL_DVT_SCREENSHOTS=1 WAGTAIL_DVT_BROWSER_REQUIRED=1 \
+		WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' \
+		$(VENV)/bin/pytest tests/browser
 
 lint: $(INSTALL_STAMP)
 	$(VENV)/bin/ruff check .
@@ -104,4 +146,4 @@ clean:
 		-name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf .venv .venv-* example_site/db.sqlite3 example_site/media
+	rm -rf .venv .venv-* .cache example_site/db.sqlite3 example_site/media

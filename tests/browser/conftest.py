@@ -1,0 +1,219 @@
+"""A real server and a real browser for the end-to-end tests.
+
+The example site runs in a subprocess (``manage.py runserver --noreload``) on
+127.0.0.1 and a free port, over a migrated SQLite file in a temporary
+directory, with the bundled article imported and one superuser: the browser
+needs a server that outlives a request, which pytest-django's in-memory test
+database is not. One server serves the whole session.
+
+Chromium is Debian's (``apt-get install chromium``), driven by Playwright; the
+accessibility check injects axe-core from the npm registry. ``make test``
+installs both and sets ``WAGTAIL_DVT_BROWSER_REQUIRED=1``, which turns a
+missing prerequisite into an error; a plain ``pytest`` run skips these tests
+instead, with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser_helpers import (
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    TIMEOUT_MS,
+    USERNAME,
+    LiveSite,
+)
+from dvt_testing import REPO_ROOT
+
+SERVER_START_TIMEOUT = 60
+
+# Creates the database, imports the bundled article and the superuser, and
+# prints the ids the tests need, in one interpreter start.
+BOOTSTRAP = """
+import json, os, django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Site
+from wagtail_dvt.importer import import_document
+
+call_command("migrate", interactive=False, verbosity=0)
+result = import_document()
+get_user_model().objects.create_superuser(
+    os.environ["BROWSER_USERNAME"], "editor@example.com", os.environ["BROWSER_PASSWORD"]
+)
+print(json.dumps({
+    "home_id": Site.objects.get(is_default_site=True).root_page_id,
+    "article_id": result.page_id,
+}))
+"""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: drives Chromium against the example site in a subprocess"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+SERVER_LOGS: list[Path] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and SERVER_LOGS and "live_site" in item.fixturenames:
+        lines = SERVER_LOGS[-1].read_text(errors="replace").splitlines()
+        report.sections.append(
+            ("example site log (last 40 lines)", "\n".join(lines[-40:]))
+        )
+    return report
+
+
+def _missing_prerequisite() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed: pip install -e .[testing]"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing: apt-get install -y chromium"
+    if not AXE_JS.exists():
+        return f"{AXE_JS} is missing: make axe (npm install axe-core)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_prerequisites():
+    missing = _missing_prerequisite()
+    if missing:
+        if os.environ.get("WAGTAIL_DVT_BROWSER_REQUIRED"):
+            pytest.fail(f"Browser tests cannot run: {missing}", pytrace=False)
+        pytest.skip(f"Browser tests skipped: {missing}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_site(browser_prerequisites, tmp_path_factory):
+    """The example site, served by ``runserver`` for the whole session."""
+    workdir = tmp_path_factory.mktemp("live-site")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_site.settings.dev",
+        # Its own database, whatever DATABASE_URL the rest of the suite uses.
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+        ),
+        "BROWSER_USERNAME": USERNAME,
+        "BROWSER_PASSWORD": PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+    }
+    bootstrap = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", BOOTSTRAP],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if bootstrap.returncode:
+        pytest.fail(f"Setting up the example site failed:\n{bootstrap.stderr}")
+    ids = json.loads(bootstrap.stdout.strip().splitlines()[-1])
+
+    port = _free_port()
+    log_path = workdir / "server.log"
+    SERVER_LOGS.append(log_path)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                str(REPO_ROOT / "example_site/manage.py"),
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    site = LiveSite(url=f"http://127.0.0.1:{port}", **ids)
+    try:
+        _wait_until_serving(site.url + "/", server, log_path)
+        yield site
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"runserver exited:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    pytest.fail(f"runserver did not answer {url} in time:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def browser(browser_prerequisites):
+    """Chromium for one test module.
+
+    Module-scoped, not session-scoped: Playwright's synchronous API keeps an
+    event loop, which would make Django refuse database access in the test
+    modules that run after this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (no shared cookies); closes them."""
+    contexts = []
+
+    def open_page(width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
