@@ -33,16 +33,17 @@ MANAGE := $(VENV_PYTHON) example_site/manage.py
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format docs chromium axe screenshots clean distclean
+.PHONY: help install demo test bench lint format docs chromium axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
 	@echo "make test       ruff, makemigrations --check, pytest with the browser tests, docs build"
+	@echo "make bench      run the benchmarks (bench/), printing tables and writing JSON"
 	@echo "make docs       build the documentation site strictly into site/"
 	@echo "make screenshots  rerun the browser tests, saving the docs' screenshots in docs/img/"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
-	@echo "make install    create $(VENV) and install wagtail-dvt[testing,docs]"
+	@echo "make install    create $(VENV) and install wagtail-dvt[testing,docs,bench]"
 	@echo "make chromium   install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean      remove build artefacts and caches"
 	@echo "make distclean  clean, and remove virtualenvs and the demo's database and media"
@@ -65,7 +66,7 @@ $(VENV_PYTHON):
 	"$$py" -m venv $(VENV)
 
 $(INSTALL_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV_PYTHON)
-	$(PIP) install --quiet -e ".[testing,docs]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	$(PIP) install --quiet -e ".[testing,docs,bench]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	@touch $@
 
 install: $(INSTALL_STAMP)
@@ -100,6 +101,15 @@ test: $(INSTALL_STAMP) chromium axe
 	WAGTAIL_DVT_BROWSER_REQUIRED=1 WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' \
 		WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' $(VENV)/bin/pytest $(PYTEST_ARGS)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# Benchmarks print a table and write bench/results/*.json. They never run in
+# make test; set DATABASE_URL to measure on PostgreSQL (comment_load needs it).
+bench: $(INSTALL_STAMP)
+	$(VENV_PYTHON) bench/import_throughput.py
+	$(VENV_PYTHON) bench/api_latency.py
+	$(VENV_PYTHON) bench/render_comments.py
+	@if [ -n "$$DATABASE_URL" ]; then $(VENV_PYTHON) bench/comment_load.py; \
+	else echo "comment_load skipped: it needs DATABASE_URL (PostgreSQL)"; fi
 
 docs: $(INSTALL_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
