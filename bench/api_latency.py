@@ -9,45 +9,8 @@ queries and median latency, measured in process with Django's test client.
 """
 
 import argparse
-import time
-from datetime import timedelta
 
-from common import median_ms, report, setup_django, variants
-
-
-def measure(client, url, requests):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(url)  # warm caches, as a running site has them
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return {"median_ms": median_ms(samples), "queries": len(queries)}
-
-
-def add_comments(page, count):
-    from django.utils import timezone
-
-    from wagtail_dvt.models import Comment
-
-    start = timezone.now() - timedelta(days=60)
-    Comment.objects.bulk_create(
-        Comment(
-            page=page,
-            author_name=f"Reader {number}",
-            body=f"Comment {number}.",
-            posted_at=start + timedelta(minutes=number),
-            status="approved",
-        )
-        for number in range(count)
-    )
+from common import add_approved_comments, measure, report, setup_django, variants
 
 
 def main():
@@ -67,7 +30,7 @@ def main():
     outcomes = list(import_documents([(n, t.encode()) for n, t in variants(20, "api")]))
     articles = ArticlePage.objects.filter(pk__in=[o.page_id for o in outcomes])
     bundled, crowded = articles.order_by("pk")[:2]
-    add_comments(crowded, 1000 - crowded.reader_comments.count())
+    add_approved_comments(crowded, 1000 - crowded.reader_comments.count())
 
     client = Client()
     versions = ["v2"] + (["v3"] if WAGTAIL_VERSION >= (8, 0) else [])

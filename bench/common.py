@@ -6,7 +6,6 @@ import platform
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,11 +41,43 @@ def variants(count, label="variant"):
     ]
 
 
-@contextmanager
-def timer(into, key):
-    started = time.perf_counter()
-    yield
-    into[key] = time.perf_counter() - started
+def add_approved_comments(page, count):
+    """Give ``page`` ``count`` more approved comments, a minute apart."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_dvt.models import Comment
+
+    start = timezone.now() - timedelta(days=60)
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {number}",
+            body=f"Comment number {number}.\nWith a second line.",
+            posted_at=start + timedelta(minutes=number),
+            status="approved",
+        )
+        for number in range(count)
+    )
+
+
+def measure(client, url, requests):
+    """Median latency and query count of ``requests`` GETs of ``url``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm caches, as a running site has them
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return {"median_ms": median_ms(samples), "queries": len(queries)}
 
 
 def median_ms(samples):

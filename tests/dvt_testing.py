@@ -5,6 +5,7 @@ Kept out of ``conftest.py`` so that test modules can import them by name.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,3 +25,27 @@ def retitled(text: str, title: str) -> str:
     """The document under another title (first line and repeated title line)."""
     assert text.count(BUNDLED_TITLE) == 2
     return text.replace(BUNDLED_TITLE, title)
+
+
+def make_article(parent, title="Clots explained", **fields):
+    """A minimal live article under ``parent``, for comment and API tests."""
+    from wagtail_dvt.models import ArticlePage
+
+    page = ArticlePage(
+        title=title,
+        author="Dr. Vein",
+        date=datetime.date(2024, 3, 1),
+        body=[],
+        **fields,
+    )
+    parent.add_child(instance=page)
+    return page
+
+
+def keys_in(data):
+    """Every dict key anywhere in a JSON document."""
+    if isinstance(data, dict):
+        return set(data) | {key for value in data.values() for key in keys_in(value)}
+    if isinstance(data, list):
+        return {key for value in data for key in keys_in(value)}
+    return set()

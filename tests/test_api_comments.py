@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from dvt_testing import keys_in
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
@@ -40,14 +41,6 @@ def make_article(parent, title, *, comments=(), live=True):
             user_agent="SecretAgent/1.0",
         )
     return page
-
-
-def keys_in(data):
-    if isinstance(data, dict):
-        return set(data) | {key for value in data.values() for key in keys_in(value)}
-    if isinstance(data, list):
-        return {key for value in data for key in keys_in(value)}
-    return set()
 
 
 def listed(client, **params):

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, resolve
+from dvt_testing import keys_in
 from wagtail import urls as wagtail_urls
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -63,15 +64,6 @@ def add_comments(page, count, status=CommentStatus.APPROVED, start=0):
         )
         for number in range(start, start + count)
     )
-
-
-def keys_in(data):
-    """Every dict key anywhere in a JSON document."""
-    if isinstance(data, dict):
-        return set(data) | {key for value in data.values() for key in keys_in(value)}
-    if isinstance(data, list):
-        return {key for value in data for key in keys_in(value)}
-    return set()
 
 
 def count_queries(client, url, params):

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from dvt_testing import keys_in
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
@@ -23,14 +24,6 @@ PAGES = f"{V3}/pages/"
 COMMENTS = f"{V3}/comments/"
 PRIVATE_KEYS = {"email", "ip_address", "user_agent", "status", "reader_comments"}
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
-
-
-def keys_in(data):
-    if isinstance(data, dict):
-        return set(data) | {key for value in data.values() for key in keys_in(value)}
-    if isinstance(data, list):
-        return {key for value in data for key in keys_in(value)}
-    return set()
 
 
 @pytest.fixture

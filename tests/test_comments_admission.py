@@ -4,7 +4,6 @@ The page's form and the API endpoints both call it; these tests pin the rules
 themselves, without HTTP.
 """
 
-import datetime
 import threading
 import time
 from datetime import timedelta
@@ -14,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.utils import timezone
+from dvt_testing import make_article
 from wagtail.models import Page, PageViewRestriction
 
 from wagtail_dvt import admission
@@ -31,18 +31,6 @@ from wagtail_dvt.admission import (
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
 
 IP = "203.0.113.7"
-
-
-def make_article(parent, title="Clots explained", **fields):
-    page = ArticlePage(
-        title=title,
-        author="Dr. Vein",
-        date=datetime.date(2024, 3, 1),
-        body=[],
-        **fields,
-    )
-    parent.add_child(instance=page)
-    return page
 
 
 @pytest.fixture

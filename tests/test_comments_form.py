@@ -4,7 +4,6 @@ Token ages are set by signing tokens at a past time; one end-to-end test at
 the bottom really waits, and posts back only what the page gave it.
 """
 
-import datetime
 import re
 import time
 from datetime import timedelta
@@ -14,6 +13,7 @@ from unittest import mock
 import pytest
 from django.test import Client
 from django.utils import timezone
+from dvt_testing import make_article
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.forms import make_form_token
@@ -21,18 +21,6 @@ from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
 from wagtail_dvt.views import client_ip
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def make_article(parent, title="Clots explained", **fields):
-    page = ArticlePage(
-        title=title,
-        author="Dr. Vein",
-        date=datetime.date(2024, 3, 1),
-        body=[],
-        **fields,
-    )
-    parent.add_child(instance=page)
-    return page
 
 
 @pytest.fixture
