@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -24,11 +26,27 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def api_schema(db, settings):
+def wsgi_application():
+    """Django's WSGI application, keeping the test's database connection.
+
+    At the end of each request Django closes connections that are not in
+    autocommit mode, which a test's transaction never is; on PostgreSQL that
+    would end the test's connection. Django's test client unhooks the same
+    handler.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, settings, wsgi_application):
     """The site's v3 schema, limited to page and comment operations."""
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/v3/openapi.json", get_wsgi_application()
-    )
+    schema = schemathesis.openapi.from_wsgi("/api/v3/openapi.json", wsgi_application)
     return schema.include(tag=["pages", "comments"])
 
 
