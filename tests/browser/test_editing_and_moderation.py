@@ -52,7 +52,10 @@ def published_article(live_site, editor_context):
         page.get_by_role("button", name=re.compile("Insert a block", re.I)).last.click()
         page.fill(f'[name="body-{index}-value-heading"]', heading)
         # wagtail-markdown's EasyMDE editor: type into its CodeMirror.
-        page.locator(".CodeMirror").nth(index).click()
+        editor = page.locator(".CodeMirror").nth(index)
+        editor.click()
+        # A new block is still settling into place: type once it has focus.
+        expect(editor).to_have_class(re.compile(r"\bCodeMirror-focused\b"))
         page.keyboard.type(content)
         # EasyMDE copies what was typed into the form's textarea.
         expect(page.locator(f'[name="body-{index}-value-content"]')).to_have_value(
