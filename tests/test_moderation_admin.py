@@ -321,3 +321,64 @@ def test_the_page_editor_shows_the_comments_without_private_fields(
     assert "Great article" in html
     assert "ann@example.com" not in html
     assert "192.0.2.10" not in html
+
+
+# -- review fixes: select all, the chooser, the page editor ----------------------
+
+
+def select_all_url(action, **filters):
+    url = reverse("wagtail_bulk_action", args=("wagtail_dvt", "comment", action))
+    query = "&".join(f"{name}={value}" for name, value in filters.items())
+    return f"{url}?next=/admin/&id=all&{query}"
+
+
+def test_select_all_approves_only_what_the_filtered_listing_shows(
+    client, moderator, comments
+):
+    client.post(select_all_url("approve", status=CommentStatus.PENDING))
+
+    statuses = dict(Comment.objects.values_list("author_name", "status"))
+    assert statuses["Ann"] == statuses["Cy"] == CommentStatus.APPROVED
+    assert statuses["Casino"] == CommentStatus.SPAM
+
+
+def test_select_all_follows_the_search_too(client, moderator, comments):
+    client.post(select_all_url("spam", q="stents"))
+
+    statuses = dict(Comment.objects.values_list("author_name", "status"))
+    assert statuses["Cy"] == CommentStatus.SPAM
+    assert statuses["Ann"] == CommentStatus.PENDING
+
+
+def test_the_comment_chooser_is_closed_to_editors(editor_client, comments):
+    url = reverse("wagtailsnippetchoosers_wagtail_dvt_comment:choose")
+    response = editor_client.get(url)
+    assert response.status_code in (302, 403)
+    assert b"ann@example.com" not in response.content
+
+
+def test_the_comment_chooser_opens_for_moderators(client, moderator, comments):
+    url = reverse("wagtailsnippetchoosers_wagtail_dvt_comment:choose")
+    assert client.get(url).status_code == 200
+
+
+def test_editors_without_the_permission_cannot_set_a_status(
+    editor_client, comments, articles
+):
+    from wagtail.models import GroupPagePermission, Page
+
+    editor = editor_client.session["_auth_user_id"]
+    group = Group.objects.get(user__pk=editor)
+    for permission in ("add_page", "change_page", "publish_page"):
+        GroupPagePermission.objects.create(
+            group=group,
+            page=Page.objects.get(pk=articles[0].pk),
+            permission=Permission.objects.get(codename=permission),
+        )
+    edit_page = editor_client.get(
+        reverse("wagtailadmin_pages:edit", args=[articles[0].pk])
+    )
+    assert edit_page.status_code == 200
+    assert b"reader_comments-0-body" in edit_page.content
+    assert b"reader_comments-0-status" not in edit_page.content
+    assert b"reader_comments-0-posted_at" not in edit_page.content

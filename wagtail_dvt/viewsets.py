@@ -11,6 +11,8 @@ here, readers do.
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,6 +25,7 @@ from wagtail.permission_policies import BaseDjangoAuthPermissionPolicy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import SnippetAdminURLFinder
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import ArticlePage, Comment, CommentStatus
@@ -91,6 +94,34 @@ class CommentAdminURLFinder(SnippetAdminURLFinder):
             )
 
 
+def _moderators_only(view_class):
+    class ModeratorsOnlyView(view_class):
+        def dispatch(self, request, *args, **kwargs):
+            if not comment_permission_policy.user_has_permission(request.user, "view"):
+                raise PermissionDenied
+            return super().dispatch(request, *args, **kwargs)
+
+    return ModeratorsOnlyView
+
+
+class CommentChooserViewSet(SnippetChooserViewSet):
+    """The snippet chooser for comments, closed to all but moderators.
+
+    Wagtail's choosers check no view permission, and this one would list
+    pending and spam comments, and search their email addresses.
+    """
+
+    choose_view_class = _moderators_only(SnippetChooserViewSet.choose_view_class)
+    choose_results_view_class = _moderators_only(
+        SnippetChooserViewSet.choose_results_view_class
+    )
+    chosen_view_class = _moderators_only(SnippetChooserViewSet.chosen_view_class)
+    chosen_multiple_view_class = _moderators_only(
+        SnippetChooserViewSet.chosen_multiple_view_class
+    )
+    create_view_class = _moderators_only(SnippetChooserViewSet.create_view_class)
+
+
 class CommentViewSet(SnippetViewSet):
     """All reader comments, across articles, for moderators."""
 
@@ -120,6 +151,7 @@ class CommentViewSet(SnippetViewSet):
         Column("ip_address", label=_("IP address")),
     ]
     filterset_class = CommentFilterSet
+    chooser_viewset_class = CommentChooserViewSet
     ordering = ["-posted_at", "-pk"]
     list_per_page = 50
     search_fields = ["author_name", "body", "email", "page__title"]
@@ -137,10 +169,11 @@ class CommentViewSet(SnippetViewSet):
     ]
     panels = [
         FieldPanel("page", read_only=True),
-        FieldPanel("author_name"),
+        # Name and time identify a comment when a document is imported again.
+        FieldPanel("author_name", read_only=True),
         FieldPanel("body"),
         FieldPanel("status"),
-        FieldPanel("posted_at"),
+        FieldPanel("posted_at", read_only=True),
         FieldPanel("email", read_only=True),
         FieldPanel("ip_address", read_only=True),
         FieldPanel("user_agent", read_only=True),
@@ -160,7 +193,26 @@ class CommentViewSet(SnippetViewSet):
         return Comment.objects.select_related("page")
 
 
-class CommentStatusBulkAction(SnippetBulkAction):
+class ListingSelectionMixin:
+    """'Select all' acts on the comments the listing shows, filtered and searched.
+
+    Wagtail's default selects every comment there is, so approving "all"
+    pending comments would approve the spam too.
+    """
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        comments = CommentFilterSet(self.request.GET, queryset=Comment.objects.all())
+        queryset = comments.qs
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            matches = Q()
+            for field in CommentViewSet.search_fields:
+                matches |= Q(**{f"{field}__icontains": query})
+            queryset = queryset.filter(matches)
+        return queryset.values_list("pk", flat=True)
+
+
+class CommentStatusBulkAction(ListingSelectionMixin, SnippetBulkAction):
     """Give the selected comments one moderation status."""
 
     models = [Comment]
@@ -233,7 +285,7 @@ class SpamCommentsBulkAction(CommentStatusBulkAction):
         )
 
 
-class DeleteCommentsBulkAction(DeleteBulkAction):
+class DeleteCommentsBulkAction(ListingSelectionMixin, DeleteBulkAction):
     """Wagtail's snippet delete, checked against the moderation permission."""
 
     models = [Comment]
