@@ -210,11 +210,15 @@ class Comment(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
 
+    # In the page editor. The time is read-only: the editor's minute-only
+    # widget would round every comment's time on each save, and the time
+    # identifies a comment when a document is imported again. Only
+    # moderators see and set the status.
     panels = [
         FieldPanel("author_name"),
-        FieldPanel("posted_at"),
+        FieldPanel("posted_at", read_only=True),
         FieldPanel("body"),
-        FieldPanel("status"),
+        FieldPanel("status", permission="wagtail_dvt.moderate_comment"),
     ]
 
     class Meta:
