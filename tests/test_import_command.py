@@ -718,3 +718,48 @@ def test_manage_py_reports_bad_documents_without_traceback(tmp_path, bundled_tex
     imported = manage_py("import_article")
     assert imported.returncode == 0, imported.stderr
     assert f"created {BUNDLED_TITLE!r}" in imported.stdout
+
+
+def test_a_title_without_letters_or_digits_is_refused(
+    bundled_text, write_document, run_import, db_counts
+):
+    path = write_document("no-slug.txt", retitled(bundled_text, "???"))
+    before = db_counts()
+    run = run_import(str(path), expect_error=True)
+    assert_one_error_line(run, path, line=1)
+    assert "empty URL slug" in run.stderr
+    assert db_counts() == before
+
+
+def test_a_dry_run_of_two_documents_with_one_title(
+    bundled_text, write_document, run_import, db_counts
+):
+    first = write_document("a.txt", bundled_text)
+    second = write_document("b.txt", bundled_text.replace("Hamish Negi", "H. Negi"))
+    before = db_counts()
+    run = run_import(str(first), str(second), "--dry-run")
+    assert "would be created" in run.stdout
+    assert "would be updated" in run.stdout
+    assert db_counts() == before
+
+
+def test_reimport_leaves_an_unpublished_article_unpublished(run_import):
+    run_import()
+    page = ArticlePage.objects.get()
+    page.unpublish()
+    run = run_import()
+    page.refresh_from_db()
+    assert not page.live
+    assert "unchanged" in run.stdout
+
+
+def test_a_nul_character_is_refused_with_its_line(
+    bundled_text, write_document, run_import, db_counts
+):
+    path = write_document(
+        "nul.txt", bundled_text.replace("Gracee Taylor\n", "Gr\x00acee\n", 1)
+    )
+    before = db_counts()
+    run = run_import(str(path), expect_error=True)
+    assert_one_error_line(run, path, line=line_of(bundled_text, "Gracee Taylor"))
+    assert db_counts() == before

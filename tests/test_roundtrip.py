@@ -204,3 +204,17 @@ def test_export_command_writes_what_was_imported(db, tmp_path, newline):
 def test_export_command_refuses_other_pages(db):
     with pytest.raises(CommandError, match="is not an article page"):
         call_command("export_article", "/")
+
+
+def test_export_refuses_a_comment_that_would_read_back_differently(db):
+    from wagtail_dvt.exporter import ExportError
+    from wagtail_dvt.models import Comment
+
+    page = ArticlePage.objects.get(pk=import_document().page_id)
+    comment = Comment.objects.filter(page=page).first()
+    comment.body = "Fine.\n\nJune 1, 2023 at 10:00\n\nAnd more."
+    comment.save()
+    with pytest.raises(ExportError, match="cannot be exported faithfully"):
+        export_document(page, timezone=UTC)
+    with pytest.raises(CommandError, match="cannot be exported faithfully"):
+        call_command("export_article", str(page.pk))

@@ -10,7 +10,9 @@ from datetime import tzinfo
 
 from django.utils import timezone as django_timezone
 
+from .importer.errors import ParseError
 from .importer.formatter import format_document
+from .importer.parser import parse_document
 from .importer.types import ArticleDocument, ReaderComment, Section
 from .models import ArticlePage, CommentStatus
 
@@ -53,6 +55,40 @@ def article_document(
     )
 
 
+class ExportError(Exception):
+    """The page holds text that the export format cannot carry faithfully."""
+
+
 def export_document(page: ArticlePage, *, timezone: tzinfo, **kwargs) -> str:
-    """The page as export-format text; see :func:`article_document`."""
-    return format_document(article_document(page, timezone=timezone, **kwargs))
+    """The page as export-format text; see :func:`article_document`.
+
+    The text is read back before it is returned: a comment whose text looks
+    like the format's own structure (a time line, a repeated name) or an
+    edited section that reads differently would not import as it was, so it
+    raises :class:`ExportError` instead of writing a file that loses content.
+    """
+    document = article_document(page, timezone=timezone, **kwargs)
+    text = format_document(document)
+    try:
+        exported = parse_document(text, page.title)
+    except ParseError as err:
+        raise ExportError(
+            f"{page.title!r} cannot be exported faithfully: {err.message}"
+        ) from err
+    if _content(exported) != _content(document):
+        raise ExportError(
+            f"{page.title!r} cannot be exported faithfully: its sections or "
+            "comments would read back differently"
+        )
+    return text
+
+
+def _content(document: ArticleDocument):
+    """Everything but line numbers, for comparing documents."""
+    return (
+        document.title,
+        document.author,
+        document.date,
+        [(s.heading, s.paragraphs) for s in document.sections],
+        [(c.author_name, c.body, c.posted_at) for c in document.comments],
+    )

@@ -15,7 +15,7 @@ def find_page(reference: Page | int | str | None = None) -> Page:
     """
     if isinstance(reference, Page):
         return reference.specific
-    if reference is not None and str(reference).isdigit():
+    if reference is not None and str(reference).isascii() and str(reference).isdigit():
         page = Page.objects.filter(pk=int(reference)).first()
     else:
         site = Site.objects.filter(is_default_site=True).select_related("root_page")

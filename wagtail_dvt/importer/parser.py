@@ -98,6 +98,13 @@ def _decode(data: bytes | str, source: str) -> str:
                 source=source,
                 line=line,
             ) from None
+    if "\x00" in text:
+        # PostgreSQL cannot store it, and no text file holds one.
+        raise ParseError(
+            "contains a NUL character; expected a text file",
+            source=source,
+            line=text.count("\n", 0, text.index("\x00")) + 1,
+        )
     return text.removeprefix("\ufeff")
 
 

@@ -111,7 +111,14 @@ def write_documents(
         taken = set(children.values_list("slug", flat=True))
         new = {}
         for index, slug in enumerate(slugs):
-            if slug not in taken and slug not in new:
+            if not slug:
+                outcomes[index] = WriteConflict(
+                    "the title makes an empty URL slug; expected a title with "
+                    "letters or digits",
+                    source=documents[index][0],
+                    line=1,
+                )
+            elif slug not in taken and slug not in new:
                 new[slug] = index
         creatable = list(new.values())
         created = _create_articles(
@@ -271,11 +278,16 @@ def _update_article(source, document, slug, parent, options) -> ImportResult:
     """Bring an existing article in line with the document: a new revision
     only if its content differs, and only the comments it lacks."""
     page = _existing_article(parent, slug, source)
+    if page is None:  # a dry run, where an earlier document "created" it
+        return _result(source, document, UPDATED, None, len(document.comments), options)
     new_comments = _missing_comments(page, _comments(page, document, options))
     draft = page.get_latest_revision_as_object()
     fields = _document_fields(document)
     needs_revision = _article_fields(draft) != fields
-    needs_publish = options.publish and (not page.live or page.has_unpublished_changes)
+    # Publish only what the import itself made: a page it created as a draft
+    # (never published), or a revision it saves now. A page an editor
+    # unpublished, or an editor's pending draft, stays as the editor left it.
+    needs_publish = options.publish and page.first_published_at is None
     if not (needs_revision or needs_publish or new_comments):
         return _result(source, document, UNCHANGED, page, 0, options)
     if not options.dry_run:

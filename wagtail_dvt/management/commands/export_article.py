@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_dvt.exporter import export_document
+from wagtail_dvt.exporter import ExportError, export_document
 from wagtail_dvt.importer import ImporterError, get_timezone
 from wagtail_dvt.lookup import PageNotFound, find_page
 from wagtail_dvt.models import ArticlePage, CommentStatus
@@ -41,7 +41,10 @@ class Command(BaseCommand):
             if options["all_comments"]
             else [CommentStatus.APPROVED]
         )
-        text = export_document(page, timezone=timezone, statuses=statuses)
+        try:
+            text = export_document(page, timezone=timezone, statuses=statuses)
+        except ExportError as err:
+            raise CommandError(str(err)) from err
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
         else:
