@@ -41,8 +41,11 @@ def published_article(live_site, editor_context):
     """An editor logs in, writes an article with two sections and publishes it."""
     page = editor_context.new_page()
     log_in(page, live_site)
+    # Wait for the editor's scripts: a click before the StreamField is set up
+    # inserts nothing (seen on a loaded CI machine).
     page.goto(
-        live_site(f"/admin/pages/add/wagtail_dvt/articlepage/{live_site.home_id}/")
+        live_site(f"/admin/pages/add/wagtail_dvt/articlepage/{live_site.home_id}/"),
+        wait_until="networkidle",
     )
     page.fill("#id_title", TITLE)
     page.fill("#id_author", "Dr. Ada Vein")
