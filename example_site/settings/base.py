@@ -87,6 +87,14 @@ else:
         }
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # runserver serves requests in parallel and SQLite allows one writer at a
+    # time: IMMEDIATE transactions queue for it (up to the timeout) instead of
+    # failing with "database is locked" when two requests write at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+
 if DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # Wagtail's search index uses PostgreSQL-specific fields, which Django 6
     # checks for (postgres.E005); the app must not be installed elsewhere.
