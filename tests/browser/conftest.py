@@ -203,9 +203,9 @@ def browser(browser_prerequisites):
         browser.close()
 
 
-@pytest.fixture
-def new_page(browser):
-    """Open pages in fresh browser contexts (no shared cookies); closes them."""
+def _page_opener(browser):
+    """Yield a function opening pages in fresh contexts (no shared cookies);
+    closes them afterwards. Serves fixtures of any scope."""
     contexts = []
 
     def open_page(width: int = 1280, height: int = 900):
@@ -217,3 +217,15 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh browser contexts, closed after the test."""
+    yield from _page_opener(browser)
+
+
+@pytest.fixture(scope="module")
+def new_module_page(browser):
+    """Pages in fresh browser contexts, kept open for the whole module."""
+    yield from _page_opener(browser)

@@ -107,21 +107,6 @@ def visitor_comment(published_article, new_module_page):
     return page
 
 
-@pytest.fixture(scope="module")
-def new_module_page(browser):
-    contexts = []
-
-    def open_page(width=1280, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def test_editor_publishes_an_article_and_finds_it_on_the_site(
     live_site, published_article, new_page
 ):
