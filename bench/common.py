@@ -62,22 +62,33 @@ def add_approved_comments(page, count):
     )
 
 
-def measure(client, url, requests):
-    """Median latency and query count of ``requests`` GETs of ``url``."""
+def measure(client, urls, requests):
+    """Median latency and query count of ``requests`` GETs of each of ``urls``.
+
+    ``urls`` maps names to URLs. The requests take turns, one of each URL per
+    round, so that a slower or faster spell of the machine (another process,
+    CPU frequency, the garbage collector) weighs on every URL alike and the
+    ratios between them stay fair. Returns ``{name: {"median_ms", "queries"}}``.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warm caches, as a running site has them
-    samples = []
+    samples = {name: [] for name in urls}
+    for url in urls.values():
+        client.get(url)  # warm caches, as a running site has them
     for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return {"median_ms": median_ms(samples), "queries": len(queries)}
+        for name, url in urls.items():
+            started = time.perf_counter()
+            response = client.get(url)
+            samples[name].append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+    figures = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        figures[name] = {"median_ms": median_ms(samples[name]), "queries": len(queries)}
+    return figures
 
 
 def median_ms(samples):
