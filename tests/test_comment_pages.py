@@ -1,11 +1,11 @@
 """Comments on the article page: one page at a time, at a flat cost."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import normalize_newlines, urlize
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,6 +72,28 @@ def test_rendering_queries_do_not_grow_with_comments(client, article):
     few = queries()
     add_comments(article, 500)
     assert queries() == few
+
+
+@override_settings(USE_THOUSAND_SEPARATOR=True, WAGTAIL_DVT={"COMMENTS_PER_PAGE": 1})
+def test_ids_and_page_links_are_never_grouped_like_numbers(client, page_of_comments):
+    newest = page_of_comments.approved_comments.last()
+    Comment.objects.filter(pk=newest.pk).update(id=12345)
+    response = client.get(page_of_comments.url, {"comments_page": 12})
+    html = response.content.decode()
+    assert 'id="comment-12345"' in html
+    assert "?comments_page=11#comments" in html
+    assert "12,345" not in html
+
+
+def test_comment_times_follow_the_active_language(page_of_comments):
+    comment = page_of_comments.approved_comments.first()
+    comment.posted_at = datetime(2023, 6, 27, 21, 53, tzinfo=UTC)
+    with translation.override("en"):
+        assert comment.posted_at_display() == "June 27, 2023 at 21:53"
+    with translation.override("de"):
+        assert comment.posted_at_display() == "Juni 27, 2023 at 21:53"
+    with translation.override("en"):  # looked up per language, not once
+        assert comment.posted_at_display() == "June 27, 2023 at 21:53"
 
 
 words = st.sampled_from(

@@ -1,8 +1,9 @@
+import functools
 import re
 
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.html import escape, normalize_newlines, urlize
 from django.utils.safestring import mark_safe
@@ -151,8 +152,13 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
 
     @property
     def approved_comments(self):
-        """Comments readers may see, oldest first."""
-        return getattr(self, READER_COMMENTS).filter(status=CommentStatus.APPROVED)
+        """Comments readers may see, oldest first, as saved in the database.
+
+        Never the page editor's unsaved copies: comments live outside
+        revisions, so a preview shows the live ones. A plain queryset also
+        costs less to run than the cluster's relation manager.
+        """
+        return Comment.objects.filter(page_id=self.pk, status=CommentStatus.APPROVED)
 
     @property
     def comment_count(self):
@@ -170,7 +176,10 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         context["sections"] = self.table_of_contents()
         # One page of comments at a time: rendering cost stays flat however
         # many comments an article gathers.
-        paginator = Paginator(self.approved_comments, get_setting("COMMENTS_PER_PAGE"))
+        paginator = Paginator(
+            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
+            get_setting("COMMENTS_PER_PAGE"),
+        )
         comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
         context["comments"] = comments
         context["comment_count"] = paginator.count
@@ -183,6 +192,18 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
 _MAY_HOLD_A_LINK = re.compile(
     r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)\b", re.IGNORECASE
 )
+
+
+@functools.cache
+def _posted_at_words(language):
+    """The pattern and month names of comment times in ``language``.
+
+    Looked up once per language: translating them for every comment shown
+    cost more than the formatting itself.
+    """
+    with translation.override(language):
+        pattern = gettext("%(month)s %(day)d, %(year)d at %(time)s")
+        return pattern, {number: str(name) for number, name in MONTHS.items()}
 
 
 class CommentStatus(models.TextChoices):
@@ -223,6 +244,9 @@ class Comment(models.Model):
         FieldPanel("status", permission="wagtail_dvt.moderate_comment"),
     ]
 
+    #: What readers see of a comment; loading only these keeps long pages fast.
+    PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")
+
     class Meta:
         ordering = ["posted_at", "pk"]
         verbose_name = _("reader comment")
@@ -257,14 +281,15 @@ class Comment(models.Model):
         return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
 
     def posted_at_display(self):
-        """ "June 27, 2023 at 21:53" in the current time zone, for people.
+        """ "June 27, 2023 at 21:53" in the current time zone and language.
 
         Formatted here rather than with the ``date`` filter, which costs
         more than the rest of a comment's rendering together.
         """
         local = timezone.localtime(self.posted_at)
-        return gettext("%(month)s %(day)d, %(year)d at %(time)s") % {
-            "month": str(MONTHS[local.month]),
+        pattern, months = _posted_at_words(translation.get_language())
+        return pattern % {
+            "month": months[local.month],
             "day": local.day,
             "year": local.year,
             "time": f"{local:%H:%M}",
