@@ -24,6 +24,16 @@ def section_anchors(headings):
     return anchors
 
 
+def section_representation(heading, content, anchor=None):
+    """A section as the API shows it; the anchor defaults to the heading's own."""
+    return {
+        "heading": heading,
+        "anchor": anchor or section_anchors([heading])[0],
+        "content": content,
+        "html": str(render_section_markdown(content)),
+    }
+
+
 class SectionBlock(blocks.StructBlock):
     """A heading with Markdown paragraphs below it: one part of an article."""
 
@@ -63,12 +73,7 @@ class SectionBlock(blocks.StructBlock):
         return super().clean(value)
 
     def get_api_representation(self, value, context=None):
-        return {
-            "heading": value["heading"],
-            "anchor": section_anchors([value["heading"]])[0],
-            "content": value["content"],
-            "html": str(render_section_markdown(value["content"])),
-        }
+        return section_representation(value["heading"], value["content"])
 
 
 class ArticleStreamBlock(blocks.StreamBlock):

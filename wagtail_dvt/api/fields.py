@@ -5,10 +5,10 @@ Wagtail's v2 API calls them directly; Wagtail 8's v3 API reuses them and types
 each one from the return annotation of its ``to_representation``, so the
 ``TypedDict`` classes below are what ``/api/v3/openapi.json`` shows.
 
-Embedded comments cost two queries per response, not per page: the first
-comment field serialized for a page loads the approved comments (capped at
-``API_EMBEDDED_COMMENTS_LIMIT`` per page) and the counts for every page of the
-listing being serialized at once, and caches them on the page objects.
+Embedded comments cost two queries per response at most, not per page: the
+first comment field serialized for a page loads the approved comments (capped
+at ``API_EMBEDDED_COMMENTS_LIMIT`` per page) and the counts for every page of
+the listing being serialized at once, and caches them on the page objects.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from typing import Literal
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from rest_framework import fields
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.api import APIField
 
+from ..blocks import section_anchors, section_representation
 from ..conf import get_setting
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -76,37 +78,32 @@ def api_field(name: str, *, writable: bool = False, **kwargs) -> APIField:
 class EmbeddedComments:
     """The approved comments embedded for one article, and how many there are."""
 
-    comments: list
+    comments: list[ArticleComment]
     count: int
 
 
 def embed_comments(pages) -> None:
-    """Load the embedded comments and counts of ``pages`` in two queries.
+    """Load the embedded comments and counts of ``pages``, in two queries at most.
 
     Caches an :class:`EmbeddedComments` on each page that has none yet; pages
-    without a primary key get an empty one.
+    without a primary key get an empty one. Rows are read as values, not
+    model instances, which would cost more to build than to serialize.
     """
     from ..models import Comment, CommentStatus
 
     pages = [page for page in pages if not hasattr(page, _CACHE_ATTR)]
     ids = {page.pk for page in pages if page.pk is not None}
-    comments, counts = {}, {}
+    rows, counts = [], {}
     limit = get_setting("API_EMBEDDED_COMMENTS_LIMIT")
-    fields = ("pk", "page_id", "author_name", "body", "posted_at")
-    if len(ids) == 1 and limit:
-        # One article (a detail view): a plain slice and a count, far cheaper
-        # to build than the windowed query, in as many queries.
+    approved = Comment.objects.filter(page_id__in=ids, status=CommentStatus.APPROVED)
+    if len(ids) == 1:
+        # One article (a detail view): a plain slice, far cheaper to build
+        # than the windowed query, and a count only if the slice is full.
         (page_id,) = ids
-        approved = Comment.objects.filter(
-            page_id=page_id, status=CommentStatus.APPROVED
-        )
-        counts[page_id] = approved.count()
-        ordered = approved.order_by("posted_at", "pk").only(*fields)
-        comments[page_id] = list(ordered[:limit])
+        if limit:
+            rows = list(approved.values(*Comment.PUBLIC_FIELDS)[:limit])
+        counts[page_id] = len(rows) if len(rows) < limit else approved.count()
     elif ids:
-        approved = Comment.objects.filter(
-            page_id__in=ids, status=CommentStatus.APPROVED
-        )
         counts = dict(
             approved.order_by()
             .values("page_id")
@@ -117,7 +114,7 @@ def embed_comments(pages) -> None:
             # The first ``limit`` comments of each page, in one query: a
             # sliced Prefetch would do the same, but modelcluster's child
             # relation manager cannot prefetch a sliced queryset.
-            ranked = (
+            rows = (
                 approved.annotate(
                     rank=Window(
                         RowNumber(),
@@ -127,10 +124,11 @@ def embed_comments(pages) -> None:
                 )
                 .filter(rank__lte=limit)
                 .order_by("page_id", "posted_at", "pk")
-                .only(*fields)
+                .values(*Comment.PUBLIC_FIELDS)
             )
-            for comment in ranked:
-                comments.setdefault(comment.page_id, []).append(comment)
+    comments = {}
+    for row in rows:
+        comments.setdefault(row["page_id"], []).append(comment_representation(row))
     for page in pages:
         setattr(
             page,
@@ -166,17 +164,15 @@ def _pages_serialized_with(page, field):
     return [page]
 
 
-# One field for every comment: building a DRF field costs more than using it.
-_POSTED_AT = fields.DateTimeField()
-
-
-def comment_representation(comment) -> ArticleComment:
-    """The public fields of ``comment``, in the API's JSON shape."""
+def comment_representation(row: dict) -> ArticleComment:
+    """The API's shape of a comment's ``Comment.PUBLIC_FIELDS`` values."""
     return {
-        "id": comment.pk,
-        "author_name": comment.author_name,
-        "body": comment.body,
-        "posted_at": _POSTED_AT.to_representation(comment.posted_at),
+        "id": row["pk"],
+        "author_name": row["author_name"],
+        "body": row["body"],
+        # In the current time zone, as DRF's DateTimeField gives it; v2's
+        # JSON encoder and v3's schema write it the same way DRF would.
+        "posted_at": timezone.localtime(row["posted_at"]),
     }
 
 
@@ -193,17 +189,31 @@ class ArticleBodyField(_PageField):
     """``body``, with each section's anchor as the rendered page has it.
 
     A block's own ``get_api_representation`` cannot see the other sections,
-    so it cannot tell a repeated heading's anchor; the page can.
+    so it cannot tell a repeated heading's anchor; the page can. Sections are
+    read from the stream's raw JSON, which holds all they show: turning each
+    block into Python values first would cost more than the rest of the body.
     """
 
     def to_representation(self, page) -> list[ArticleSection]:
-        anchors = iter(anchor for anchor, _section in page.table_of_contents())
+        stream = list(page.body.raw_data)
+        sections = [
+            (item["value"].get("heading") or "", item["value"].get("content") or "")
+            for item in stream
+            if item["type"] == "section"
+        ]
+        anchors = section_anchors(heading for heading, _content in sections)
+        represented = iter(
+            section_representation(heading, content, anchor)
+            for (heading, content), anchor in zip(sections, anchors, strict=True)
+        )
         blocks = []
-        for block in page.body:
-            value = block.block.get_api_representation(block.value, self.context)
-            if block.block_type == "section":
-                value = {**value, "anchor": next(anchors)}
-            blocks.append({"type": block.block_type, "value": value, "id": block.id})
+        for index, item in enumerate(stream):
+            if item["type"] == "section":
+                value = next(represented)
+            else:
+                block = page.body[index]
+                value = block.block.get_api_representation(block.value, self.context)
+            blocks.append({"type": item["type"], "value": value, "id": item.get("id")})
         return blocks
 
 
@@ -211,10 +221,7 @@ class ApprovedCommentsField(_PageField):
     """The article's first approved comments, oldest first; public fields only."""
 
     def to_representation(self, page) -> list[ArticleComment]:
-        return [
-            comment_representation(comment)
-            for comment in get_embedded_comments(page, self).comments
-        ]
+        return get_embedded_comments(page, self).comments
 
 
 class CommentCountField(_PageField):

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from wagtail.api import APIField
 from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
+from wagtail.models import Page
 
 from ..admission import ArticleNotFound, CommentFlood, CommentRefused, submit_comment
 from ..models import ArticlePage, Comment, CommentStatus
@@ -40,18 +41,35 @@ from .common import (
 INPUT_FIELDS = frozenset(["article", "author_name", "body", "email"])
 
 
+#: The reverse one-to-one from a ``Page`` to its ``ArticlePage`` row.
+ARTICLE_ROW = ArticlePage._meta.get_field("page_ptr").remote_field
+
+
 class ArticlePagesAPIViewSet(PagesAPIViewSet):
-    """Wagtail's pages endpoint, with listings whose cost does not grow with length.
+    """Wagtail's pages endpoint, with fewer queries for listings and articles.
 
     A drop-in replacement for ``wagtail.api.v2.views.PagesAPIViewSet``. The
     article fields need none of it: they load their comments for a whole
     listing at once with either endpoint. But Wagtail's own ``meta.locale``
     field, part of ``?fields=*``, fetches each page's locale in a query of its
-    own; this endpoint joins the locales into the listing's query instead.
+    own; this endpoint joins the locales into the listing's query instead. A
+    detail joins the article's own row too, where Wagtail fetches the page
+    and then, in a second query, its specific fields.
     """
 
     def get_queryset(self):
-        return super().get_queryset().select_related("locale")
+        queryset = super().get_queryset().select_related("locale")
+        if self.action == "detail_view" and queryset.model is Page:
+            queryset = queryset.select_related(ARTICLE_ROW.get_accessor_name())
+        return queryset
+
+    def get_object(self):
+        # BaseAPIViewSet finds the page; PagesAPIViewSet's own get_object
+        # would then fetch its specific form again, joined above for articles.
+        page = BaseAPIViewSet.get_object(self)
+        if page.specific_class is ArticlePage and ARTICLE_ROW.is_cached(page):
+            return ARTICLE_ROW.get_cached_value(page)
+        return page.specific
 
 
 class ArticleReferenceField(Field):
