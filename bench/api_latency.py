@@ -2,7 +2,9 @@
 
 For API v2 (and v3 on Wagtail 8): the detail of the bundled article (19
 comments) and of one with 1,000 comments, against the detail of a plain
-``Page``; and a listing of 1 and of 20 articles with ``fields=*``. Prints
+``Page``; and a listing of 1 and of 20 articles with ``fields=*``. The detail
+of a page type with no fields of its own (the demo's ``HomePage``) shows
+what Wagtail itself adds for any specific page type. Prints
 queries and median latency, measured in process with Django's test client,
 the requests taking turns.
 
@@ -23,11 +25,13 @@ def main():
     from wagtail import VERSION as WAGTAIL_VERSION
     from wagtail.models import Page, Site
 
+    from example_site.home.models import HomePage
     from wagtail_dvt.importer import import_documents
     from wagtail_dvt.models import ArticlePage
 
     root = Site.objects.get(is_default_site=True).root_page
     plain = root.add_child(instance=Page(title="A plain page", slug="plain"))
+    typed = root.add_child(instance=HomePage(title="A page type", slug="typed"))
     outcomes = list(import_documents([(n, t.encode()) for n, t in variants(20, "api")]))
     articles = ArticlePage.objects.filter(pk__in=[o.page_id for o in outcomes])
     bundled, crowded = articles.order_by("pk")[:2]
@@ -41,6 +45,7 @@ def main():
         base = f"/api/{version}/pages/"
         urls = {
             "plain page detail": f"{base}{plain.pk}/",
+            "field-less page type detail": f"{base}{typed.pk}/",
             "article detail, 19 comments": f"{base}{bundled.pk}/",
             "article detail, 1000 comments": f"{base}{crowded.pk}/",
         }

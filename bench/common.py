@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -66,9 +67,11 @@ def measure(client, urls, requests):
     """Median latency and query count of ``requests`` GETs of each of ``urls``.
 
     ``urls`` maps names to URLs. The requests take turns, one of each URL per
-    round, so that a slower or faster spell of the machine (another process,
-    CPU frequency, the garbage collector) weighs on every URL alike and the
-    ratios between them stay fair. Returns ``{name: {"median_ms", "queries"}}``.
+    round in a shuffled order, so that a slower or faster spell of the machine
+    (another process, CPU frequency, the garbage collector) weighs on every
+    URL alike and the ratios between them stay fair.
+
+    Returns ``{name: {"median_ms": ..., "queries": ...}}``.
     """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -76,8 +79,11 @@ def measure(client, urls, requests):
     samples = {name: [] for name in urls}
     for url in urls.values():
         client.get(url)  # warm caches, as a running site has them
+    rounds = random.Random(0)  # noqa: S311 - an order, not a secret
     for _ in range(requests):
-        for name, url in urls.items():
+        order = list(urls.items())
+        rounds.shuffle(order)  # no URL always goes first
+        for name, url in order:
             started = time.perf_counter()
             response = client.get(url)
             samples[name].append(time.perf_counter() - started)

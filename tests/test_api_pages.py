@@ -180,6 +180,21 @@ def test_embedded_comments_are_capped_by_the_setting(client, root_page, settings
     ]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_embedded_times_read_as_the_comments_endpoints(
+    client, root_page, settings, zone
+):
+    settings.TIME_ZONE = zone
+    page = make_article(root_page, "Timely", comments=2)
+
+    embedded = client.get(f"{PAGES}{page.pk}/").json()["comments"]
+    listed = client.get("/api/v2/comments/", {"article": page.pk}).json()["items"]
+
+    assert [c["posted_at"] for c in embedded] == [c["posted_at"] for c in listed]
+    expected = "2024-05-02T00:00:00Z" if zone == "UTC" else "2024-05-02T02:00:00+02:00"
+    assert embedded[0]["posted_at"] == expected
+
+
 def test_a_limit_of_zero_embeds_no_comment(client, article, settings):
     settings.WAGTAIL_DVT = {"API_EMBEDDED_COMMENTS_LIMIT": 0}
 

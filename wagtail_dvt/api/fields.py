@@ -126,9 +126,10 @@ def embed_comments(pages) -> None:
                 .order_by("page_id", "posted_at", "pk")
                 .values(*Comment.PUBLIC_FIELDS)
             )
-    comments = {}
+    comments, zone = {}, timezone.get_current_timezone()
     for row in rows:
-        comments.setdefault(row["page_id"], []).append(comment_representation(row))
+        comment = comment_representation(row, zone)
+        comments.setdefault(row["page_id"], []).append(comment)
     for page in pages:
         setattr(
             page,
@@ -164,15 +165,17 @@ def _pages_serialized_with(page, field):
     return [page]
 
 
-def comment_representation(row: dict) -> ArticleComment:
-    """The API's shape of a comment's ``Comment.PUBLIC_FIELDS`` values."""
+def comment_representation(row: dict, zone) -> ArticleComment:
+    """The API's shape of a comment's ``Comment.PUBLIC_FIELDS`` values.
+
+    The time is in ``zone``, the current time zone, as DRF's DateTimeField
+    gives it; v2's JSON encoder and v3's schema then write it as DRF would.
+    """
     return {
         "id": row["pk"],
         "author_name": row["author_name"],
         "body": row["body"],
-        # In the current time zone, as DRF's DateTimeField gives it; v2's
-        # JSON encoder and v3's schema write it the same way DRF would.
-        "posted_at": timezone.localtime(row["posted_at"]),
+        "posted_at": row["posted_at"].astimezone(zone),
     }
 
 
