@@ -2,7 +2,9 @@ import functools
 import re
 
 from django.core.paginator import Paginator
+from django.core.signals import setting_changed
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.html import escape, normalize_newlines, urlize
@@ -204,6 +206,13 @@ def _posted_at_words(language):
     with translation.override(language):
         pattern = gettext("%(month)s %(day)d, %(year)d at %(time)s")
         return pattern, {number: str(name) for number, name in MONTHS.items()}
+
+
+@receiver(setting_changed)
+def _forget_posted_at_words(setting, **kwargs):
+    # Django reloads its translations when these change; so must the cache.
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _posted_at_words.cache_clear()
 
 
 class CommentStatus(models.TextChoices):
