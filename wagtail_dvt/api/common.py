@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from wagtail.models import PageViewRestriction, Site
 
+from ..admission import ArticleNotFound, CommentFlood, CommentRefused, submit_comment
 from ..models import ArticlePage, Comment, CommentStatus
+from ..views import client_ip
 
 #: The message of a 202 answer to a POST: the same for pending and spam
 #: comments, so that a spammer learns nothing.
@@ -63,6 +65,32 @@ def public_comments(request) -> QuerySet:
         .select_related("page")
         .order_by(*ORDERINGS["posted_at"])
     )
+
+
+def submit_api_comment(request, article_id, **fields) -> Comment:
+    """Submit a comment sent to an API, on the article with ``article_id``.
+
+    The client's address and user agent come from ``request``. Raises
+    :class:`~wagtail_dvt.admission.CommentRefused` as ``submit_comment()``
+    does, and :class:`~wagtail_dvt.admission.ArticleNotFound` for an id that
+    is no article.
+    """
+    page = ArticlePage.objects.filter(pk=article_id).first()
+    if page is None:
+        raise ArticleNotFound()
+    return submit_comment(
+        page,
+        **fields,
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+
+
+def refusal_headers(refusal: CommentRefused) -> dict[str, str]:
+    """The headers of a refusal's answer: ``Retry-After`` after a flood."""
+    if isinstance(refusal, CommentFlood):
+        return {"Retry-After": str(refusal.retry_after)}
+    return {}
 
 
 def page_html_url(page, request) -> str | None:

@@ -22,9 +22,8 @@ from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.models import Page
 
-from ..admission import ArticleNotFound, CommentFlood, CommentRefused, submit_comment
+from ..admission import CommentRefused
 from ..models import ArticlePage, Comment, CommentStatus
-from ..views import client_ip
 from .common import (
     MAX_ID,
     ORDERINGS,
@@ -34,6 +33,8 @@ from .common import (
     parse_id,
     parse_moment,
     public_comments,
+    refusal_headers,
+    submit_api_comment,
 )
 
 #: What a POST may contain; anything else (``status``, ``ip_address``...) is
@@ -253,16 +254,8 @@ class CommentsAPIViewSet(BaseAPIViewSet):
                 {"message": "Please correct the errors below.", "errors": errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        page = ArticlePage.objects.filter(pk=fields.pop("article")).first()
         try:
-            if page is None:
-                raise ArticleNotFound()
-            comment = submit_comment(
-                page,
-                **fields,
-                ip_address=client_ip(request),
-                user_agent=request.headers.get("User-Agent", ""),
-            )
+            comment = submit_api_comment(request, fields.pop("article"), **fields)
         except CommentRefused as refusal:
             return self._refusal_response(refusal)
 
@@ -303,7 +296,6 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         data = {"message": refusal.message}
         if getattr(refusal, "errors", None):
             data["errors"] = refusal.errors
-        response = Response(data, status=refusal.status_code)
-        if isinstance(refusal, CommentFlood):
-            response["Retry-After"] = str(refusal.retry_after)
-        return response
+        return Response(
+            data, status=refusal.status_code, headers=refusal_headers(refusal)
+        )

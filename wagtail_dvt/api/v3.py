@@ -25,14 +25,10 @@ from wagtail.api.v3.errors import ProblemDetail, problem_response
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from ..admission import (
-    ArticleNotFound,
-    CommentFlood,
     CommentRefused,
     InvalidComment,
-    submit_comment,
 )
 from ..models import ArticlePage, Comment, CommentStatus
-from ..views import client_ip
 from .common import (
     MAX_ID,
     RECEIVED_MESSAGE,
@@ -40,6 +36,8 @@ from .common import (
     filter_comments,
     page_html_url,
     public_comments,
+    refusal_headers,
+    submit_api_comment,
 )
 
 router = Router(tags=["comments"])
@@ -209,17 +207,13 @@ def create_comment(
     if request.content_type != "application/json":
         # Ninja reads any body as JSON; a cross-site text/plain form must not.
         return problem_response(status=415, detail="Send the comment as JSON.")
-    page = ArticlePage.objects.filter(pk=data.article).first()
     try:
-        if page is None:
-            raise ArticleNotFound()
-        comment = submit_comment(
-            page,
+        comment = submit_api_comment(
+            request,
+            data.article,
             author_name=data.author_name,
             body=data.body,
             email=data.email,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)
@@ -242,8 +236,8 @@ def _refusal_response(refusal: CommentRefused):
     response = problem_response(
         status=refusal.status_code, detail=refusal.message, errors=errors
     )
-    if isinstance(refusal, CommentFlood):
-        response["Retry-After"] = str(refusal.retry_after)
+    for name, value in refusal_headers(refusal).items():
+        response[name] = value
     return response
 
 
