@@ -1,4 +1,4 @@
-"""The admission rules of ``wagtail_dvt.admission.submit_comment``.
+"""The admission rules of ``wagtail_dvt.comments.admission.submit_comment``.
 
 The page's form and the API endpoints both call it; these tests pin the rules
 themselves, without HTTP.
@@ -16,8 +16,8 @@ from django.utils import timezone
 from dvt_testing import make_article
 from wagtail.models import Page, PageViewRestriction
 
-from wagtail_dvt import admission
-from wagtail_dvt.admission import (
+from wagtail_dvt.comments import admission
+from wagtail_dvt.comments.admission import (
     ArticleNotFound,
     CommentFlood,
     CommentRefused,

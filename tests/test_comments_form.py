@@ -16,9 +16,9 @@ from django.utils import timezone
 from dvt_testing import make_article
 from wagtail.models import PageViewRestriction
 
-from wagtail_dvt.forms import make_form_token
+from wagtail_dvt.comments.forms import make_form_token
+from wagtail_dvt.comments.views import client_ip
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
-from wagtail_dvt.views import client_ip
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

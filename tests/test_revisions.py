@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from wagtail_dvt.admission import submit_comment
+from wagtail_dvt.comments.admission import submit_comment
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
 
 

@@ -10,13 +10,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wagtail_dvt.exporter import export_document
 from wagtail_dvt.importer import (
     BUNDLED_DOCUMENT,
     ParseError,
     import_document,
     parse_document,
 )
+from wagtail_dvt.importer.exporter import export_document
 from wagtail_dvt.importer.formatter import format_document
 from wagtail_dvt.importer.parser import (
     _BADGE,
@@ -207,7 +207,7 @@ def test_export_command_refuses_other_pages(db):
 
 
 def test_export_refuses_a_comment_that_would_read_back_differently(db):
-    from wagtail_dvt.exporter import ExportError
+    from wagtail_dvt.importer.exporter import ExportError
     from wagtail_dvt.models import Comment
 
     page = ArticlePage.objects.get(pk=import_document().page_id)

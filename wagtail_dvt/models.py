@@ -19,6 +19,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .admin.panels import ReaderCommentsPanel
 from .api.fields import (
     ApprovedCommentsField,
     ArticleBodyField,
@@ -28,7 +29,6 @@ from .api.fields import (
 )
 from .blocks import ArticleStreamBlock, section_anchors
 from .conf import get_setting
-from .forms import ReaderCommentsPanel
 
 READER_COMMENTS = "reader_comments"
 COMMENTS_PAGE_PARAMETER = "comments_page"
@@ -83,12 +83,12 @@ class ReaderCommentFormMixin(RoutablePageMixin):
 
     @path("comment/", name="comment")
     def comment_route(self, request):
-        from .views import post_comment
+        from .comments.views import post_comment
 
         return post_comment(request, self)
 
     def get_context(self, request, *args, **kwargs):
-        from .views import comment_form_context
+        from .comments.views import comment_form_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(comment_form_context(request, self))

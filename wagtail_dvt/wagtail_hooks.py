@@ -2,8 +2,7 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .models import Comment
-from .viewsets import (
+from .admin.viewsets import (
     ApproveCommentsBulkAction,
     CommentViewSet,
     DeleteCommentsBulkAction,
@@ -12,6 +11,7 @@ from .viewsets import (
     SpamCommentsBulkAction,
     comment_permission_policy,
 )
+from .models import Comment
 
 if WAGTAIL_VERSION >= (8, 0):
     from wagtail.permissions import register_permission_policy
@@ -42,7 +42,7 @@ def add_pending_comments_panel(request, panels):
 
 @hooks.register("register_admin_viewset")
 def register_article_page_viewset():
-    # Comment counts in article listings (see wagtail_dvt.page_listing).
-    from .page_listing import ArticlePageViewSet
+    # Comment counts in article listings (see wagtail_dvt.admin.page_listing).
+    from .admin.page_listing import ArticlePageViewSet
 
     return ArticlePageViewSet()

@@ -11,9 +11,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from wagtail.models import PageViewRestriction, Site
 
-from ..admission import ArticleNotFound, CommentFlood, CommentRefused, submit_comment
+from ..comments.admission import (
+    ArticleNotFound,
+    CommentFlood,
+    CommentRefused,
+    submit_comment,
+)
+from ..comments.views import client_ip
 from ..models import ArticlePage, Comment, CommentStatus
-from ..views import client_ip
 
 #: The message of a 202 answer to a POST: the same for pending and spam
 #: comments, so that a spammer learns nothing.
@@ -71,8 +76,8 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
     """Submit a comment sent to an API, on the article with ``article_id``.
 
     The client's address and user agent come from ``request``. Raises
-    :class:`~wagtail_dvt.admission.CommentRefused` as ``submit_comment()``
-    does, and :class:`~wagtail_dvt.admission.ArticleNotFound` for an id that
+    :class:`~wagtail_dvt.comments.admission.CommentRefused` as ``submit_comment()``
+    does, and :class:`~wagtail_dvt.comments.admission.ArticleNotFound` for an id that
     is no article.
     """
     page = ArticlePage.objects.filter(pk=article_id).first()

@@ -22,7 +22,7 @@ from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.models import Page
 
-from ..admission import CommentRefused
+from ..comments.admission import CommentRefused
 from ..models import ArticlePage, Comment, CommentStatus
 from .common import (
     MAX_ID,
@@ -139,7 +139,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
     ``posted_before``, ``order``) or shows one by id; comments that are not
     approved, or on pages that are not live and public, are never found.
     ``POST`` (JSON) submits a comment through
-    :func:`wagtail_dvt.admission.submit_comment`.
+    :func:`wagtail_dvt.comments.admission.submit_comment`.
     """
 
     model = Comment

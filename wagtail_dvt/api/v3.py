@@ -24,7 +24,7 @@ from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
 from wagtail.api.v3.errors import ProblemDetail, problem_response
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
-from ..admission import (
+from ..comments.admission import (
     CommentRefused,
     InvalidComment,
 )

@@ -27,9 +27,9 @@ from wagtail.search.signal_handlers import (
 from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
-from ..lookup import PageNotFound, find_page
 from ..models import ArticlePage, Comment, CommentStatus
 from .errors import DocumentError, ParentPageError, WriteConflict
+from .lookup import PageNotFound, find_page
 from .types import ArticleDocument
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -54,8 +54,8 @@ class ImportResult:
 
 
 def resolve_parent(reference: Page | int | str | None = None) -> Page:
-    """Find the page to import under (see :func:`~wagtail_dvt.lookup.find_page`)
-    and check that it may hold article pages."""
+    """Find the page to import under (see :func:`.lookup.find_page`) and check
+    that it may hold article pages."""
     try:
         parent = find_page(reference)
     except PageNotFound as err:

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_dvt.exporter import ExportError, export_document
 from wagtail_dvt.importer import ImporterError, get_timezone
-from wagtail_dvt.lookup import PageNotFound, find_page
+from wagtail_dvt.importer.exporter import ExportError, export_document
+from wagtail_dvt.importer.lookup import PageNotFound, find_page
 from wagtail_dvt.models import ArticlePage, CommentStatus
 
 

@@ -6,7 +6,7 @@ into a notice, so it works in sites whose base template shows no Django
 messages and needs no session. A refused comment re-renders the article with
 the form, the reader's text and the reason, with the HTTP status of the refusal
 (and ``Retry-After`` on 429). The rules themselves live in
-:mod:`wagtail_dvt.admission`.
+:mod:`wagtail_dvt.comments.admission`.
 """
 
 import ipaddress
@@ -14,6 +14,8 @@ import ipaddress
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import get_setting
+from ..models import CommentStatus
 from .admission import (
     CommentFlood,
     CommentRefused,
@@ -21,9 +23,7 @@ from .admission import (
     InvalidComment,
     submit_comment,
 )
-from .conf import get_setting
 from .forms import CommentForm
-from .models import CommentStatus
 
 STATUS_PARAM = "comment_status"
 NOTICES = {

@@ -22,7 +22,7 @@ from wagtail.admin.views.pages.listing import ExplorableIndexView
 from wagtail.admin.views.pages.usage import ContentTypeUseView
 from wagtail.admin.viewsets.pages import PageViewSet
 
-from .models import READER_COMMENTS, ArticlePage, CommentStatus
+from ..models import READER_COMMENTS, ArticlePage, CommentStatus
 
 
 def _count(status):

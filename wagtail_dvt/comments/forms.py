@@ -1,11 +1,10 @@
 """Forms for reader comments.
 
 :class:`CommentFieldsForm` holds what a reader types, with the length limits
-from the settings; :func:`wagtail_dvt.admission.submit_comment` validates with
-it, so the page's form and the API share one set of rules. :class:`CommentForm`
-is the article page's form: those fields plus a honeypot and a signed
-timestamp token, as django-contrib-comments does. :class:`ReaderCommentsPanel`
-is the page editor's InlinePanel for a page's comments.
+from the settings; :func:`~wagtail_dvt.comments.admission.submit_comment`
+validates with it, so the page's form and the API share one set of rules.
+:class:`CommentForm` is the article page's form: those fields plus a honeypot
+and a signed timestamp token, as django-contrib-comments does.
 """
 
 import time
@@ -14,10 +13,8 @@ from django import forms
 from django.core import signing
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
-from modelcluster.forms import BaseChildFormSet
-from wagtail.admin.panels import InlinePanel
 
-from .conf import get_setting
+from ..conf import get_setting
 
 # The model's column width; a larger setting cannot raise it.
 NAME_COLUMN_LENGTH = 255
@@ -162,34 +159,3 @@ class CommentForm(CommentFieldsForm):
         return {
             name: self.cleaned_data[name] for name in ("author_name", "email", "body")
         }
-
-
-class ReaderCommentFormSet(BaseChildFormSet):
-    """The page editor's comment forms, tolerant of comments deleted meanwhile.
-
-    A moderator may delete a comment while an editor has the page open. Its
-    form then names a comment that no longer exists, which a plain formset
-    rejects with an error on a hidden field: the editor could not save, nor
-    see why. Such forms count as deleted instead; the comment stays deleted.
-    """
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        if self.is_bound and i < self.initial_form_count():
-            submitted_pk = self.data.get(
-                f"{self.add_prefix(i)}-{self.model._meta.pk.name}"
-            )
-            form.vanished = bool(submitted_pk) and form.instance.pk is None
-        return form
-
-    def _should_delete_form(self, form):
-        return getattr(form, "vanished", False) or super()._should_delete_form(form)
-
-
-class ReaderCommentsPanel(InlinePanel):
-    """An InlinePanel for reader comments, with :class:`ReaderCommentFormSet`."""
-
-    def get_form_options(self):
-        options = super().get_form_options()
-        options["formsets"][self.relation_name]["formset"] = ReaderCommentFormSet
-        return options

@@ -1,6 +1,6 @@
 """Email moderators when a reader's comment waits for moderation.
 
-:func:`~wagtail_dvt.admission.submit_comment` schedules
+:func:`~wagtail_dvt.comments.admission.submit_comment` schedules
 :func:`notify_moderators` with ``transaction.on_commit``, so nothing is sent
 for a comment that was rolled back. Messages are sent as Wagtail's own
 notifications are (``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an
@@ -16,14 +16,14 @@ from django.template.loader import render_to_string
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.utils import get_admin_base_url
 
-from .models import Comment, CommentStatus
+from ..models import Comment, CommentStatus
 
 logger = logging.getLogger(__name__)
 
 
 def moderator_emails():
     """Addresses of active users who may moderate comments, superusers included."""
-    from .viewsets import comment_permission_policy
+    from ..admin.viewsets import comment_permission_policy
 
     email_field = get_user_model().get_email_field_name()
     users = comment_permission_policy.users_with_permission("change")

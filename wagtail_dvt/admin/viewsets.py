@@ -28,7 +28,7 @@ from wagtail.snippets.models import SnippetAdminURLFinder
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import ArticlePage, Comment, CommentStatus
+from ..models import ArticlePage, Comment, CommentStatus
 
 MODERATE_CODENAME = "moderate_comment"
 
