@@ -7,3 +7,7 @@ class WagtailDvtAppConfig(AppConfig):
     label = "wagtail_dvt"
     verbose_name = _("Articles and reader comments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Connects the receiver that records deleted comments.
+        from . import tombstones  # noqa: F401

@@ -11,6 +11,9 @@ DEFAULTS = {
     "BASE_TEMPLATE": "base.html",
     # Status given to imported comments; they were already public at the source.
     "IMPORT_COMMENT_STATUS": "approved",
+    # Largest document, in bytes, that the importer reads (files and stdin);
+    # the bundled article is 10 kB.
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     # Approved comments shown per page of an article; links lead to the rest.
     "COMMENTS_PER_PAGE": 50,
     # Most approved comments embedded in an article's API representation,

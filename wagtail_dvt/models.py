@@ -308,3 +308,8 @@ class Comment(models.Model):
         """The start of the comment text, on one line, for listings."""
         text = " ".join(self.body.split())
         return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# Models of their own modules, imported here so that Django registers them.
+from .importer.records import ImportedRevision  # noqa: E402, F401
+from .tombstones import DeletedComment  # noqa: E402, F401

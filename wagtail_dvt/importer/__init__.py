@@ -18,11 +18,19 @@ from .parser import parse_document
 from .paths import BUNDLED_DOCUMENT
 from .types import ArticleDocument, ReaderComment, Section
 
-_SERVICE_NAMES = {"ImportResult", "get_timezone", "import_document", "import_documents"}
+_SERVICE_NAMES = {
+    "DirectoryDocument",
+    "ImportResult",
+    "documents_in",
+    "get_timezone",
+    "import_document",
+    "import_documents",
+}
 
 __all__ = [
     "BUNDLED_DOCUMENT",
     "ArticleDocument",
+    "DirectoryDocument",
     "DocumentError",
     "ImportResult",
     "ImporterError",
@@ -31,6 +39,7 @@ __all__ = [
     "ReaderComment",
     "Section",
     "WriteConflict",
+    "documents_in",
     "get_timezone",
     "import_document",
     "import_documents",

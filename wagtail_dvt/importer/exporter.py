@@ -6,7 +6,10 @@ imported document exports to the same text.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import tzinfo
+from pathlib import Path
 
 from django.utils import timezone as django_timezone
 
@@ -26,7 +29,10 @@ def article_document(
     """Read ``page``'s live content and its comments in ``statuses``.
 
     Only approved comments travel by default: pending and spam ones were never
-    public. Comment times are given in ``timezone``, as the format has none.
+    public, and when asked for they carry their status, which the importer
+    keeps. Comment times are given in ``timezone``, as the format has none,
+    to the minute, as the format has no seconds (comments posted on the web
+    have them; re-import matches comments to the minute).
     """
     sections = tuple(
         Section(
@@ -41,8 +47,11 @@ def article_document(
         ReaderComment(
             author_name=comment.author_name,
             body=comment.body,
-            posted_at=django_timezone.make_naive(comment.posted_at, timezone),
+            posted_at=django_timezone.make_naive(comment.posted_at, timezone).replace(
+                second=0, microsecond=0
+            ),
             line=0,
+            status=None if comment.status == CommentStatus.APPROVED else comment.status,
         )
         for comment in page.reader_comments.filter(status__in=statuses)
     )
@@ -90,5 +99,47 @@ def _content(document: ArticleDocument):
         document.author,
         document.date,
         [(s.heading, s.paragraphs) for s in document.sections],
-        [(c.author_name, c.body, c.posted_at) for c in document.comments],
+        [(c.author_name, c.body, c.posted_at, c.status) for c in document.comments],
     )
+
+
+def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` whole or not at all.
+
+    The text goes to a temporary file beside ``path``, then replaces it in one
+    step, so a reader (or a crash) never sees half a file. An existing file is
+    only replaced with ``force``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path}: is a directory; expected a file name")
+    if not path.parent.is_dir():
+        raise ExportError(f"{path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        raise ExportError(f"{path}: the file exists; use --force to replace it")
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+        ) as file:
+            temporary = Path(file.name)
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+    except OSError as err:
+        raise ExportError(f"{path}: cannot write: {err.strerror}") from err
+    try:
+        # mkstemp creates the file readable by its owner only; give it the
+        # mode an ordinary new file gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        temporary.chmod(0o666 & ~umask)
+        os.replace(temporary, path)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise ExportError(f"{path}: cannot write: {err.strerror}") from err

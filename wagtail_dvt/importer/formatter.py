@@ -31,7 +31,8 @@ def format_document(document: ArticleDocument, newline: str = "\n") -> str:
         parts += [
             f"{comment.author_name}\n{comment.author_name}",
             comment.body,
-            _timestamp(comment.posted_at),
+            _timestamp(comment.posted_at)
+            + (f" ({comment.status})" if comment.status else ""),
         ]
     return newline.join("\n\n".join(parts).split("\n"))
 

@@ -11,6 +11,7 @@ found on. The format is specified in ``docs/format.md``; in short::
     Write a comment
     Comments
     NAME / NAME / body lines / June 27, 2023 at 21:53   (zero or more comments)
+    ... / June 27, 2023 at 21:53 (spam)     (a comment that was not public)
 
 Blank lines separate the parts. Content is kept exactly as written: emoji,
 non-breaking hyphens and misspelt names included.
@@ -56,9 +57,14 @@ _BYLINE = re.compile(
     r"Posted on (?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})"
     r" by (?P<author>\S.*)"
 )
+# Statuses of comments that were never public. An export made with
+# ``--all-comments`` marks them after the time, so that no import ever makes
+# them public (importers before this marker refuse such a time line).
+HIDDEN_STATUSES = ("pending", "rejected", "spam")
 _TIMESTAMP = re.compile(
     r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})"
     r" at (?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?: \((?P<status>" + "|".join(HIDDEN_STATUSES) + r")\))?"
 )
 
 
@@ -308,6 +314,7 @@ class _Parser:
             body="\n".join(body),
             posted_at=posted_at,
             line=name_index + 1,
+            status=match["status"],
         )
 
     def find_time_line(self, name: str, name_index: int) -> tuple[int, re.Match]:

@@ -6,7 +6,9 @@ The public entry points, re-exported by :mod:`wagtail_dvt.importer`.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,25 +28,54 @@ from .writer import (
 )
 
 
+@dataclass(frozen=True)
+class DirectoryDocument:
+    """A document found in a directory: read only if it stays inside it."""
+
+    path: Path
+    directory: Path
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+
+def documents_in(directory: str | os.PathLike) -> list[DirectoryDocument]:
+    """The ``*.txt`` entries of ``directory``, in name order.
+
+    Entries are checked when read: a FIFO or a symbolic link out of the
+    directory fails as its own document, by name.
+    """
+    directory = Path(directory)
+    return [
+        DirectoryDocument(path, directory) for path in sorted(directory.glob("*.txt"))
+    ]
+
+
 def import_document(
     source: str | os.PathLike | bytes = BUNDLED_DOCUMENT,
     *,
     name: str | None = None,
     parent=None,
+    locale: str | None = None,
     publish: bool = True,
     dry_run: bool = False,
+    overwrite: bool = False,
     timezone: str | tzinfo | None = None,
     comment_status: str | None = None,
 ) -> ImportResult:
     """Import one document and return what was done.
 
     ``source`` is a file path, or the document's bytes (then ``name`` is used
-    in error messages). ``parent`` is a page, a page id or a URL path; the
-    default Site's root page by default. Comment times are read in
-    ``timezone`` (default: ``TIME_ZONE``). Raises :class:`ImporterError`
-    subclasses, never writing part of a document.
+    in error messages). ``parent`` is a page, a page id, a URL path or a URL;
+    the default Site's root page by default; with ``locale``, its translation
+    in that locale. Comment times are read in ``timezone`` (default:
+    ``TIME_ZONE``). A page edited in Wagtail since the last import keeps its
+    content unless ``overwrite``. Raises :class:`ImporterError` subclasses,
+    never writing part of a document.
     """
-    options = _write_options(parent, publish, dry_run, timezone, comment_status)
+    options = _write_options(
+        parent, locale, publish, dry_run, overwrite, timezone, comment_status
+    )
     name, data = _read(source, name)
     return write_document(parse_document(data, name), source=name, options=options)
 
@@ -53,21 +84,26 @@ def import_documents(
     sources: Iterable[str | os.PathLike | tuple[str, bytes]],
     *,
     parent=None,
+    locale: str | None = None,
     publish: bool = True,
     dry_run: bool = False,
+    overwrite: bool = False,
     timezone: str | tzinfo | None = None,
     comment_status: str | None = None,
     batch_size: int = 100,
 ) -> Iterator[ImportResult | DocumentError]:
     """Import many documents, yielding one outcome per source, in order.
 
-    Sources are paths or ``(name, bytes)`` pairs. Documents are written in
-    batches of ``batch_size``, one transaction each, with new pages created
-    in bulk; a document that cannot be imported is yielded as its
-    :class:`DocumentError` and writes nothing, and the others still land.
-    Options are those of :func:`import_document`.
+    Sources are paths (see :func:`documents_in` for a directory's) or
+    ``(name, bytes)`` pairs. Documents are written in batches of
+    ``batch_size``, one transaction each, with new pages created in bulk; a
+    document that cannot be imported is yielded as its :class:`DocumentError`
+    and writes nothing, and the others still land. Options are those of
+    :func:`import_document`.
     """
-    options = _write_options(parent, publish, dry_run, timezone, comment_status)
+    options = _write_options(
+        parent, locale, publish, dry_run, overwrite, timezone, comment_status
+    )
     batch = []
     for source in sources:
         batch.append(source)
@@ -84,7 +120,7 @@ def _import_batch(sources, options):
     for index, source in enumerate(sources):
         try:
             if isinstance(source, tuple):
-                name, data = source
+                name, data = _read(source[1], source[0])
             else:
                 name, data = _read(source)
             parsed.append((index, name, parse_document(data, name)))
@@ -97,24 +133,88 @@ def _import_batch(sources, options):
 
 
 def _read(source: str | os.PathLike | bytes, name: str | None = None):
+    """The document's name and bytes; only regular files, at most the size cap.
+
+    A FIFO or a device would block or never end: they are refused from
+    ``os.stat`` before opening, and the file is opened without blocking in
+    case it was swapped meanwhile.
+    """
+    limit = get_setting("IMPORT_MAX_BYTES")
     if isinstance(source, bytes):
-        return name or "<bytes>", source
+        name = name or "<bytes>"
+        if len(source) > limit:
+            raise _too_large(name, limit)
+        return name, source
     name = name or os.fspath(source)
+    path = Path(source)
+    if isinstance(source, DirectoryDocument):
+        _check_inside(source, name)
     try:
-        return name, Path(source).read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise DocumentError(
+                f"not a regular file ({_kind(os.stat(path).st_mode)}); "
+                "expected a text file",
+                source=name,
+                line=None,
+            )
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise DocumentError(
+                    "not a regular file; expected a text file", source=name, line=None
+                )
+            data = file.read(limit + 1)
     except OSError as err:
         raise DocumentError(
             f"cannot read the file: {err.strerror}", source=name, line=None
         ) from err
+    if len(data) > limit:
+        raise _too_large(name, limit)
+    return name, data
 
 
-def _write_options(parent, publish, dry_run, timezone, comment_status):
+def _check_inside(document: DirectoryDocument, name: str) -> None:
+    """Refuse a link out of the directory, without saying what it points at."""
+    directory = document.directory.resolve()
+    if not document.path.resolve().is_relative_to(directory):
+        raise DocumentError(
+            f"a symbolic link out of the directory {os.fspath(document.directory)}; "
+            "refused (give the file itself to import it)",
+            source=name,
+            line=None,
+        )
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "a special file")
+
+
+def _too_large(name: str, limit: int) -> DocumentError:
+    return DocumentError(
+        f"larger than {limit} bytes, the importer's limit; raise "
+        'WAGTAIL_DVT["IMPORT_MAX_BYTES"] to import it',
+        source=name,
+        line=None,
+    )
+
+
+def _write_options(
+    parent, locale, publish, dry_run, overwrite, timezone, comment_status
+):
     return WriteOptions(
-        parent=resolve_parent(parent),
+        parent=resolve_parent(parent, locale=locale),
         timezone=get_timezone(timezone),
         publish=publish,
         comment_status=comment_status or get_setting("IMPORT_COMMENT_STATUS"),
         dry_run=dry_run,
+        overwrite=overwrite,
     )
 
 

@@ -26,12 +26,17 @@ class Section:
 
 @dataclass(frozen=True)
 class ReaderComment:
-    """One reader comment, with its time as written (no time zone)."""
+    """One reader comment, with its time as written (no time zone).
+
+    ``status`` is ``None`` for a comment that was public, or the hidden status
+    ("pending", "rejected", "spam") that the document marks it with.
+    """
 
     author_name: str
     body: str
     posted_at: datetime
     line: int
+    status: str | None = None
 
 
 @dataclass(frozen=True)

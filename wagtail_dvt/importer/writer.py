@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import tzinfo
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, tzinfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -28,11 +28,14 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
 from ..models import ArticlePage, Comment, CommentStatus
+from ..tombstones import DeletedComment
 from .errors import DocumentError, ParentPageError, WriteConflict
 from .lookup import PageNotFound, find_page
+from .records import ImportedRevision
 from .types import ArticleDocument
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, UNCHANGED, KEPT = "created", "updated", "unchanged", "kept"
+EDITED_SINCE_IMPORT = "edited in Wagtail since the last import"
 
 
 @dataclass(frozen=True)
@@ -48,24 +51,48 @@ class ImportResult:
     comments: int
     comments_added: int
     dry_run: bool = False
+    #: Comments of the document not added because a moderator deleted them.
+    comments_deleted: int = 0
+    #: Why the content was kept, for ``action == "kept"``.
+    reason: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def resolve_parent(reference: Page | int | str | None = None) -> Page:
-    """Find the page to import under (see :func:`.lookup.find_page`) and check
-    that it may hold article pages."""
+def resolve_parent(
+    reference: Page | int | str | None = None, *, locale: str | None = None
+) -> Page:
+    """Find the page to import under and check that it may hold article pages.
+
+    ``reference`` is read by :func:`.lookup.find_page`; with ``locale``, the
+    import goes under that page's translation in the locale.
+    """
     try:
-        parent = find_page(reference)
+        parent = find_page(reference, locale=locale)
     except PageNotFound as err:
         raise ParentPageError(str(err)) from err
     if not ArticlePage.can_exist_under(parent):
-        raise ParentPageError(
-            f"article pages are not allowed under {parent.title!r} "
-            f"({parent.specific_class._meta.verbose_name})"
-        )
+        raise ParentPageError(_refusal(parent))
     return parent
+
+
+def _refusal(parent: Page) -> str:
+    """Say which page type refuses articles under ``parent``, and what to add."""
+    parent_class = parent.specific_class
+    where = f"article pages are not allowed under {parent.title!r}"
+    parent_label = f"{parent_class._meta.app_label}.{parent_class.__name__}"
+    article_label = f"{ArticlePage._meta.app_label}.{ArticlePage.__name__}"
+    if ArticlePage not in parent_class.allowed_subpage_models():
+        return (
+            f"{where}: its page type {parent_label} does not allow them in "
+            f"subpage_types; add {article_label!r} to {parent_class.__name__}."
+            "subpage_types, or give another --parent"
+        )
+    return (
+        f"{where}: {article_label}.parent_page_types does not list its page type "
+        f"{parent_label}; add {parent_label!r} to it, or give another --parent"
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,23 @@ class WriteOptions:
     publish: bool = True
     comment_status: str = CommentStatus.APPROVED
     dry_run: bool = False
+    #: Replace content that editors changed since the last import.
+    overwrite: bool = False
+    #: In a dry run, what the pages would hold by now, by slug: a document
+    #: given twice is reported as the real run would treat it.
+    simulated: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class _PageState:
+    """What matters of an existing article to decide how to update it."""
+
+    page: ArticlePage | None  # None: a page a dry run would have created
+    fields: dict  # the latest revision's content
+    edited: bool  # the latest revision is not the import's
+    published: bool  # ever published
+    stored: Counter  # keys of the comments it holds
+    deleted: Counter  # keys of the comments moderators deleted
 
 
 def write_document(
@@ -95,34 +139,44 @@ def write_documents(
     """Write a batch of ``(source, document)`` pairs in one transaction.
 
     Pages are matched by slug under the parent and comments by author and
-    time, so importing a document twice changes nothing, and existing comments
-    stay as moderators left them. New articles are created together
-    (:func:`_create_articles`); existing ones are updated one by one through
-    Wagtail's revisions, each in a savepoint, so that a document that cannot
-    be written leaves no trace and the others still land.
+    time (to the minute), so importing a document twice changes nothing, and
+    existing comments stay as moderators left them; deleted ones stay
+    deleted. A page whose latest revision the import did not save is kept as
+    editors left it, unless ``options.overwrite``. New articles are created
+    together (:func:`_create_articles`); existing ones are updated one by one
+    through Wagtail's revisions, each in a savepoint, so that a document that
+    cannot be written leaves no trace and the others still land.
     """
     slugs = [article_slug(document) for _, document in documents]
     outcomes: list[ImportResult | DocumentError | None] = [None] * len(documents)
+    times: list[list[datetime] | None] = [None] * len(documents)
+    for index, (source, document) in enumerate(documents):
+        try:
+            if not slugs[index]:
+                raise WriteConflict(
+                    "the title makes an empty URL slug; expected a title with "
+                    "letters or digits",
+                    source=source,
+                    line=1,
+                )
+            times[index] = _comment_times(document, source, options.timezone)
+        except DocumentError as err:
+            outcomes[index] = err
     with transaction.atomic():
         # Locking the parent serializes concurrent imports under it, so two
         # processes importing one document create one page.
         parent = Page.objects.select_for_update().get(pk=options.parent.pk)
         children = parent.get_children().filter(slug__in=slugs)
-        taken = set(children.values_list("slug", flat=True))
+        taken = set(children.values_list("slug", flat=True)) | set(options.simulated)
         new = {}
         for index, slug in enumerate(slugs):
-            if not slug:
-                outcomes[index] = WriteConflict(
-                    "the title makes an empty URL slug; expected a title with "
-                    "letters or digits",
-                    source=documents[index][0],
-                    line=1,
-                )
-            elif slug not in taken and slug not in new:
+            if outcomes[index] is None and slug not in taken and slug not in new:
                 new[slug] = index
         creatable = list(new.values())
         created = _create_articles(
-            parent, [(*documents[i], slugs[i]) for i in creatable], options
+            parent,
+            [(*documents[i], slugs[i], times[i]) for i in creatable],
+            options,
         )
         for index, result in zip(creatable, created, strict=True):
             outcomes[index] = result
@@ -131,11 +185,47 @@ def write_documents(
                 try:
                     with transaction.atomic():
                         outcomes[index] = _update_article(
-                            source, document, slugs[index], parent, options
+                            source,
+                            document,
+                            slugs[index],
+                            times[index],
+                            parent,
+                            options,
                         )
                 except DocumentError as err:
                     outcomes[index] = err
     return outcomes
+
+
+def _comment_times(document: ArticleDocument, source: str, zone: tzinfo):
+    """The comments' times in UTC, or a :class:`WriteConflict` at the comment.
+
+    A time near year 1 or 9999 may exist in the document's zone but not in
+    UTC, where the database stores it.
+    """
+    times = []
+    for comment in document.comments:
+        try:
+            moment = django_timezone.make_aware(comment.posted_at, zone)
+            times.append(moment.astimezone(UTC))
+        except (OverflowError, ValueError):
+            written = comment.posted_at.isoformat(sep=" ", timespec="minutes")
+            raise WriteConflict(
+                f"the comment time {written} in {zone} falls outside the years "
+                "1 to 9999 in UTC; expected a time the database can store",
+                source=source,
+                line=comment.line,
+            ) from None
+    return times
+
+
+def _comment_key(author_name: str, posted_at: datetime):
+    """How re-import matches comments: the author and the minute.
+
+    The format has minutes; comments posted on the web carry seconds, and
+    must still match their own export.
+    """
+    return author_name, posted_at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def article_slug(document: ArticleDocument) -> str:
@@ -154,9 +244,21 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
     written once for the batch: they cost more than the page itself.
     """
     if options.dry_run:
+        for _source, document, slug, times in items:
+            options.simulated[slug] = _PageState(
+                page=None,
+                fields=_document_fields(document),
+                edited=False,
+                published=options.publish,
+                stored=Counter(
+                    _comment_key(comment.author_name, posted_at)
+                    for comment, posted_at in zip(document.comments, times, strict=True)
+                ),
+                deleted=Counter(),
+            )
         return [
             _result(source, document, CREATED, None, len(document.comments), options)
-            for source, document, _slug in items
+            for source, document, _slug, _times in items
         ]
     if not items:
         return []
@@ -168,7 +270,9 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
 
     pages = []
     with disable_reference_index_auto_update(), _search_index_deferred(ArticlePage):
-        for step, (_source, document, slug) in enumerate(items, start=last_step + 1):
+        for step, (_source, document, slug, _times) in enumerate(
+            items, start=last_step + 1
+        ):
             page = ArticlePage(
                 slug=slug,
                 path=ArticlePage._get_path(parent.path, depth, step),
@@ -194,6 +298,9 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         )
         for page in pages
     )
+    ImportedRevision.objects.bulk_create(
+        ImportedRevision(revision=revision) for revision in revisions
+    )
     for page, revision in zip(pages, revisions, strict=True):
         page.latest_revision = revision
         page.latest_revision_created_at = now
@@ -208,9 +315,9 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         )
 
     Comment.objects.bulk_create(
-        comment
-        for page, (_source, document, _slug) in zip(pages, items, strict=True)
-        for comment in _comments(page, document, options)
+        _new_comment(page, comment, posted_at, options)
+        for page, (_source, document, _slug, times) in zip(pages, items, strict=True)
+        for comment, posted_at in zip(document.comments, times, strict=True)
     )
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(ArticlePage, pages)
@@ -223,7 +330,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
             page_published.send(sender=ArticlePage, instance=page, revision=revision)
     return [
         _result(source, document, CREATED, page, len(document.comments), options)
-        for page, (source, document, _slug) in zip(pages, items, strict=True)
+        for page, (source, document, _slug, _times) in zip(pages, items, strict=True)
     ]
 
 
@@ -274,49 +381,121 @@ def _search_index_deferred(model):
             post_save.connect(search_index_on_save, sender=model)
 
 
-def _update_article(source, document, slug, parent, options) -> ImportResult:
+def _update_article(source, document, slug, times, parent, options) -> ImportResult:
     """Bring an existing article in line with the document: a new revision
-    only if its content differs, and only the comments it lacks."""
-    page = _existing_article(parent, slug, source)
-    if page is None:  # a dry run, where an earlier document "created" it
-        return _result(source, document, UPDATED, None, len(document.comments), options)
-    new_comments = _missing_comments(page, _comments(page, document, options))
-    draft = page.get_latest_revision_as_object()
+    only if its content differs and no editor changed it since the last
+    import, and only the comments it lacks that no moderator deleted."""
+    state = options.simulated.get(slug) if options.dry_run else None
+    if state is None:
+        state = _state_from_db(_existing_article(parent, slug, source))
     fields = _document_fields(document)
-    needs_revision = _article_fields(draft) != fields
+    differs = state.fields != fields
+    kept = differs and state.edited and not options.overwrite
+    needs_revision = differs and not kept
     # Publish only what the import itself made: a page it created as a draft
     # (never published), or a revision it saves now. A page an editor
     # unpublished, or an editor's pending draft, stays as the editor left it.
-    needs_publish = options.publish and page.first_published_at is None
-    if not (needs_revision or needs_publish or new_comments):
-        return _result(source, document, UNCHANGED, page, 0, options)
-    if not options.dry_run:
+    needs_publish = (
+        options.publish and not state.published and (needs_revision or not state.edited)
+    )
+    publishes = needs_publish or (needs_revision and options.publish)
+
+    stored, deleted = Counter(state.stored), Counter(state.deleted)
+    new_comments, deleted_count = [], 0
+    for comment, posted_at in zip(document.comments, times, strict=True):
+        key = _comment_key(comment.author_name, posted_at)
+        if stored[key]:
+            stored[key] -= 1
+        elif deleted[key]:
+            deleted[key] -= 1
+            deleted_count += 1
+        else:
+            new_comments.append((comment, posted_at))
+
+    if kept:
+        action = KEPT
+    elif needs_revision or needs_publish or new_comments:
+        action = UPDATED
+    else:
+        action = UNCHANGED
+    page = state.page
+    if options.dry_run:
+        state.stored += Counter(
+            _comment_key(comment.author_name, posted_at)
+            for comment, posted_at in new_comments
+        )
+        if needs_revision:
+            state.fields, state.edited = fields, False
+        state.published = state.published or publishes
+        options.simulated[slug] = state
+    elif action != UNCHANGED:
         revision = page.latest_revision
         if needs_revision:
+            draft = page.get_latest_revision_as_object()
             for name, value in fields.items():
                 setattr(draft, name, value)
             revision = draft.save_revision()
-        if needs_publish or (needs_revision and options.publish):
+            ImportedRevision.objects.create(revision=revision)
+        if publishes:
             revision.publish()
-        Comment.objects.bulk_create(new_comments)
-        page.refresh_from_db()
-    return _result(source, document, UPDATED, page, len(new_comments), options)
-
-
-def _comments(page, document, options) -> list[Comment]:
-    return [
-        Comment(
-            page=page,
-            author_name=comment.author_name,
-            body=comment.body,
-            posted_at=django_timezone.make_aware(comment.posted_at, options.timezone),
-            status=options.comment_status,
+        Comment.objects.bulk_create(
+            _new_comment(page, comment, posted_at, options)
+            for comment, posted_at in new_comments
         )
-        for comment in document.comments
-    ]
+        page.refresh_from_db()
+    return _result(
+        source,
+        document,
+        action,
+        page,
+        len(new_comments),
+        options,
+        comments_deleted=deleted_count,
+        reason=EDITED_SINCE_IMPORT if kept else "",
+    )
 
 
-def _result(source, document, action, page, comments_added, options):
+def _state_from_db(page: ArticlePage) -> _PageState:
+    keys = Comment.objects.filter(page=page).values_list("author_name", "posted_at")
+    deleted = DeletedComment.objects.filter(page=page).values_list(
+        "author_name", "posted_at"
+    )
+    imported = (
+        page.latest_revision_id is not None
+        and ImportedRevision.objects.filter(revision=page.latest_revision_id).exists()
+    )
+    return _PageState(
+        page=page,
+        fields=_article_fields(page.get_latest_revision_as_object()),
+        edited=not imported,
+        published=page.first_published_at is not None,
+        stored=Counter(_comment_key(*key) for key in keys),
+        deleted=Counter(_comment_key(*key) for key in deleted),
+    )
+
+
+def _new_comment(page, comment, posted_at, options) -> Comment:
+    # A comment the document marks hidden stays hidden, whatever the option.
+    return Comment(
+        page=page,
+        author_name=comment.author_name,
+        body=comment.body,
+        posted_at=posted_at,
+        status=comment.status or options.comment_status,
+    )
+
+
+def _result(
+    source,
+    document,
+    action,
+    page,
+    comments_added,
+    options,
+    *,
+    comments_deleted=0,
+    reason="",
+):
     return ImportResult(
         source=source,
         action=action,
@@ -327,6 +506,8 @@ def _result(source, document, action, page, comments_added, options):
         comments=len(document.comments),
         comments_added=comments_added,
         dry_run=options.dry_run,
+        comments_deleted=comments_deleted,
+        reason=reason,
     )
 
 
@@ -366,19 +547,3 @@ def _article_fields(page: ArticlePage) -> dict:
             for child in page.body.raw_data
         ],
     }
-
-
-def _missing_comments(page: ArticlePage, comments: list[Comment]) -> list[Comment]:
-    """Comments not yet stored, counting repeats: two comments by one author
-    in the same minute are both kept."""
-    stored = Counter(
-        Comment.objects.filter(page=page).values_list("author_name", "posted_at")
-    )
-    missing = []
-    for comment in comments:
-        key = (comment.author_name, comment.posted_at)
-        if stored[key]:
-            stored[key] -= 1
-        else:
-            missing.append(comment)
-    return missing

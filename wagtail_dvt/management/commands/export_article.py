@@ -1,9 +1,7 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_dvt.importer import ImporterError, get_timezone
-from wagtail_dvt.importer.exporter import ExportError, export_document
+from wagtail_dvt.importer.exporter import ExportError, export_document, write_export
 from wagtail_dvt.importer.lookup import PageNotFound, find_page
 from wagtail_dvt.models import ArticlePage, CommentStatus
 
@@ -20,12 +18,16 @@ class Command(BaseCommand):
             "--output", "-o", help="file to write (default: standard output)"
         )
         parser.add_argument(
+            "--force", action="store_true", help="replace the output file if it exists"
+        )
+        parser.add_argument(
             "--timezone", help="time zone for comment times (default: TIME_ZONE)"
         )
         parser.add_argument(
             "--all-comments",
             action="store_true",
-            help="include pending, rejected and spam comments too",
+            help="include pending, rejected and spam comments too, marked with "
+            "their status (import_article keeps them hidden)",
         )
 
     def handle(self, *args, **options):
@@ -43,9 +45,9 @@ class Command(BaseCommand):
         )
         try:
             text = export_document(page, timezone=timezone, statuses=statuses)
+            if options["output"]:
+                write_export(text, options["output"], force=options["force"])
         except ExportError as err:
             raise CommandError(str(err)) from err
-        if options["output"]:
-            Path(options["output"]).write_text(text, encoding="utf-8")
-        else:
+        if not options["output"]:
             self.stdout.write(text, ending="")

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail_dvt.conf import get_setting
 from wagtail_dvt.importer import (
     BUNDLED_DOCUMENT,
     DocumentError,
     ImporterError,
+    documents_in,
     import_documents,
 )
 from wagtail_dvt.models import CommentStatus
@@ -32,14 +34,24 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--parent",
-            help="page id or URL path to import under (default: the default "
-            "Site's root page)",
+            help="page id, URL path (/fr/blog/) or URL (https://b.example.com/"
+            "blog/) to import under (default: the default Site's root page)",
+        )
+        parser.add_argument(
+            "--locale",
+            help="import under the parent's translation in this language (fr)",
         )
         parser.add_argument(
             "--draft", action="store_true", help="save a revision, do not publish"
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="parse and validate, write nothing"
+        )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the content of pages edited in Wagtail since the last "
+            "import (their comments are kept)",
         )
         parser.add_argument(
             "--timezone", help="time zone of comment times (default: TIME_ZONE)"
@@ -67,8 +79,10 @@ class Command(BaseCommand):
             for outcome in import_documents(
                 sources,
                 parent=options["parent"],
+                locale=options["locale"],
                 publish=not options["draft"],
                 dry_run=options["dry_run"],
+                overwrite=options["overwrite"],
                 timezone=options["timezone"],
                 comment_status=options["comment_status"],
                 batch_size=options["batch_size"],
@@ -105,25 +119,34 @@ class Command(BaseCommand):
         """Yield a path or a ``(name, bytes)`` pair for every document named."""
         for path in paths:
             if path == STDIN:
-                yield "<stdin>", sys.stdin.buffer.read()
+                # One byte past the cap, so that the importer can refuse it.
+                limit = get_setting("IMPORT_MAX_BYTES")
+                yield "<stdin>", sys.stdin.buffer.read(limit + 1)
             elif Path(path).is_dir():
-                documents = sorted(Path(path).glob("*.txt"))
+                documents = documents_in(path)
                 if not documents:
                     raise CommandError(f"{path}: no .txt documents in this directory")
-                yield from (str(document) for document in documents)
+                yield from documents
             else:
                 yield path
 
     def describe(self, result):
         verb = result.action
-        if result.dry_run and result.action != "unchanged":
+        if result.dry_run and result.action not in ("unchanged", "kept"):
             verb = f"would be {result.action}"
         line = (
             f"{result.source}: {verb} {result.title!r}"
             f" (page {result.page_id or '-'}, {result.url or 'not live'}):"
             f" {result.sections} sections, {result.comments} comments"
-            f" ({result.comments_added} new)"
+            f" ({result.comments_added} new"
         )
+        if result.comments_deleted:
+            line += f", {result.comments_deleted} deleted by moderators not restored"
+        line += ")"
+        if result.action == "kept":
+            return self.style.WARNING(
+                f"{line}; content {result.reason}, use --overwrite to replace it"
+            )
         return self.style.SUCCESS(line) if result.action != "unchanged" else line
 
     @staticmethod
@@ -135,8 +158,10 @@ class Command(BaseCommand):
             "created": actions["created"],
             "updated": actions["updated"],
             "unchanged": actions["unchanged"],
+            "kept": actions["kept"],
             "failed": len(failures),
             "comments_added": sum(result.comments_added for result in results),
+            "comments_deleted": sum(result.comments_deleted for result in results),
             "seconds": round(seconds, 3),
             "documents_per_second": round(total / seconds, 1) if seconds else None,
         }
@@ -146,8 +171,8 @@ class Command(BaseCommand):
         return (
             f"{summary['documents']} documents: {summary['created']} created, "
             f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
-            f"{summary['failed']} failed; {summary['comments_added']} comments "
-            f"added in {summary['seconds']:.1f} s "
+            f"{summary['kept']} kept, {summary['failed']} failed; "
+            f"{summary['comments_added']} comments added in {summary['seconds']:.1f} s "
             f"({summary['documents_per_second']} documents/s)"
         )
 
