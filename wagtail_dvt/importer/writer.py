@@ -166,7 +166,7 @@ def write_documents(
         # Locking the parent serializes concurrent imports under it, so two
         # processes importing one document create one page.
         parent = Page.objects.select_for_update().get(pk=options.parent.pk)
-        children = parent.get_children().filter(slug__in=slugs)
+        children = Page.objects.child_of(parent).filter(slug__in=slugs)
         taken = set(children.values_list("slug", flat=True)) | set(options.simulated)
         new = {}
         for index, slug in enumerate(slugs):
@@ -511,10 +511,10 @@ def _result(
     )
 
 
-def _existing_article(parent: Page, slug: str, source: str) -> ArticlePage | None:
-    existing = parent.get_children().filter(slug=slug).first()
-    if existing is None:
-        return None
+def _existing_article(parent: Page, slug: str, source: str) -> ArticlePage:
+    # Not parent.get_children(): it finds none while the parent's numchild
+    # is the stale 0 read before this batch created its first child.
+    existing = Page.objects.child_of(parent).get(slug=slug)
     if existing.specific_class is not ArticlePage:
         raise WriteConflict(
             f"the slug {slug!r} under {parent.title!r} is taken by a "
