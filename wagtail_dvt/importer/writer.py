@@ -83,16 +83,19 @@ def _refusal(parent: Page) -> str:
     where = f"article pages are not allowed under {parent.title!r}"
     parent_label = f"{parent_class._meta.app_label}.{parent_class.__name__}"
     article_label = f"{ArticlePage._meta.app_label}.{ArticlePage.__name__}"
-    if ArticlePage not in parent_class.allowed_subpage_models():
+    if ArticlePage not in parent_class.clean_subpage_models():
         return (
             f"{where}: its page type {parent_label} does not allow them in "
             f"subpage_types; add {article_label!r} to {parent_class.__name__}."
             "subpage_types, or give another --parent"
         )
-    return (
-        f"{where}: {article_label}.parent_page_types does not list its page type "
-        f"{parent_label}; add {parent_label!r} to it, or give another --parent"
-    )
+    if parent_class not in ArticlePage.clean_parent_page_models():
+        return (
+            f"{where}: {article_label}.parent_page_types does not list its page "
+            f"type {parent_label}; add {parent_label!r} to it, or give another "
+            "--parent"
+        )
+    return f"{where} ({parent_label}); give another --parent"
 
 
 @dataclass(frozen=True)
