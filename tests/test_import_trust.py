@@ -24,7 +24,7 @@ from django.urls import reverse
 from dvt_testing import BUNDLED_SLUG, line_of, retitled
 from wagtail.models import Locale, Page, Revision
 
-from wagtail_dvt.importer import BUNDLED_DOCUMENT
+from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document
 from wagtail_dvt.models import ArticlePage, Comment, CommentStatus, DeletedComment
 
 EDITED_HEADING = "What a deep vein thrombosis is"
@@ -209,6 +209,50 @@ def test_comments_bulk_deleted_in_the_admin_stay_deleted(
     run = run_import()
     assert article.reader_comments.count() == 16
     assert "3 deleted by moderators not restored" in run.stdout
+
+
+def test_a_comment_deleted_in_the_page_editor_stays_deleted(article, run_import):
+    """The page editor's formset deletes through the page's comment cluster,
+    committed when the revision is saved."""
+    page = ArticlePage.objects.get(pk=article.pk)
+    page.reader_comments = [
+        comment
+        for comment in page.reader_comments.all()
+        if comment.author_name != "Naomi Ho"
+    ]
+    page.save_revision()
+
+    assert DeletedComment.objects.get().author_name == "Naomi Ho"
+    run_import("--overwrite")
+    assert not article.reader_comments.filter(author_name="Naomi Ho").exists()
+
+
+def test_the_upgrade_records_earlier_imports_but_not_editors_revisions(
+    article, superuser, root_page
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from wagtail_dvt.models import ImportedRevision
+
+    migration = import_module(
+        "wagtail_dvt.migrations.0002_import_records_and_tombstones"
+    )
+    edited = import_document(
+        BUNDLED_DOCUMENT,
+        parent=root_page.add_child(
+            instance=type(root_page)(title="Other", slug="other")
+        ),
+    )
+    edited = publish_edit(ArticlePage.objects.get(pk=edited.page_id), superuser)
+    ImportedRevision.objects.all().delete()
+
+    migration.record_earlier_imports(apps, None)
+
+    assert list(ImportedRevision.objects.values_list("revision", flat=True)) == [
+        article.latest_revision_id
+    ]
 
 
 def test_deleting_an_article_leaves_no_tombstones(article, superuser, client):
@@ -466,3 +510,7 @@ def test_dry_run_reports_exactly_what_the_real_run_does(
         "updated",
         "updated",
     ]
+    # The updates in the batch that created the page were written.
+    new_article = ArticlePage.objects.get(slug="a-new-article")
+    assert new_article.reader_comments.filter(author_name="Zoe Park").exists()
+    assert new_article.revisions.count() == 3

@@ -530,3 +530,26 @@ def test_comments_line_alone_ends_the_sections():
     document = parse_document(text)
     assert [s.heading for s in document.sections] == ["H"]
     assert [c.author_name for c in document.comments] == ["Alice"]
+
+
+# -- hidden comments ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected", "spam"])
+def test_a_hidden_status_after_the_time_is_read(status):
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "June 27, 2023 at 21:53", f"June 27, 2023 at 21:53 ({status})", 1
+    )
+    document = parse_document(text)
+    assert document.comments[0].status == status
+    assert document.comments[0].posted_at == datetime(2023, 6, 27, 21, 53)
+    assert {comment.status for comment in document.comments[1:]} == {None}
+
+
+@pytest.mark.parametrize("marker", ["(approved)", "(Spam)", "(deleted)", "spam"])
+def test_an_unknown_marker_after_the_time_is_refused(marker):
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "June 27, 2023 at 21:53", f"June 27, 2023 at 21:53 {marker}", 1
+    )
+    with pytest.raises(ParseError, match="has no time line"):
+        parse_document(text)
