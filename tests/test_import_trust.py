@@ -357,6 +357,12 @@ def test_export_output_refuses_a_directory_a_missing_folder_and_an_existing_file
     with pytest.raises(CommandError, match="--force"):
         export(str(article.pk), "-o", str(existing))
     assert existing.read_text(encoding="utf-8") == "keep me"
+    fresh = tmp_path / "fresh.txt"
+    export(str(article.pk), "-o", str(fresh))
+    assert fresh.read_text(encoding="utf-8") == BUNDLED_DOCUMENT.read_text(
+        encoding="utf-8"
+    )
+    fresh.unlink()
 
     export(str(article.pk), "-o", str(existing), "--force")
 
@@ -364,7 +370,9 @@ def test_export_output_refuses_a_directory_a_missing_folder_and_an_existing_file
         encoding="utf-8"
     )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
-    assert oct(existing.stat().st_mode & 0o777) != oct(0o600)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert existing.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 # -- special files and odd input --------------------------------------------------

@@ -118,28 +118,33 @@ def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> 
     if path.exists() and not force:
         raise ExportError(f"{path}: the file exists; use --force to replace it")
     try:
-        with tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=path.parent,
-            prefix=f".{path.name}.",
-            suffix=".tmp",
-            delete=False,
-        ) as file:
-            temporary = Path(file.name)
+        descriptor, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as err:
+        raise ExportError(f"{path}: cannot write: {err.strerror}") from err
+    temporary = Path(name)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-    except OSError as err:
-        raise ExportError(f"{path}: cannot write: {err.strerror}") from err
-    try:
         # mkstemp creates the file readable by its owner only; give it the
         # mode an ordinary new file gets.
         umask = os.umask(0)
         os.umask(umask)
         temporary.chmod(0o666 & ~umask)
-        os.replace(temporary, path)
+        if force:
+            os.replace(temporary, path)
+        else:
+            # A hard link fails if the name was taken since the check above,
+            # where a rename would replace what another process just wrote.
+            os.link(temporary, path)
+    except FileExistsError:
+        raise ExportError(
+            f"{path}: the file exists; use --force to replace it"
+        ) from None
     except OSError as err:
-        temporary.unlink(missing_ok=True)
         raise ExportError(f"{path}: cannot write: {err.strerror}") from err
+    finally:
+        temporary.unlink(missing_ok=True)
