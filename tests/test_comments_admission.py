@@ -491,3 +491,15 @@ def test_no_email_for_a_refused_comment(
             post(article, body="")
     assert callbacks == []
     assert mailoutbox == []
+
+
+def test_imported_comments_are_fingerprinted_for_the_duplicate_check(
+    imported_article,
+):
+    comment = Comment.objects.filter(
+        page_id=imported_article.page_id, status=CommentStatus.APPROVED
+    ).first()
+    assert len(comment.fingerprint) == 64  # set by bulk_create too
+    page = ArticlePage.objects.get(pk=imported_article.page_id)
+    with pytest.raises(DuplicateComment):
+        post(page, author_name=comment.author_name.upper(), body=comment.body)
