@@ -46,7 +46,7 @@ class ReaderCommentsOutsideRevisionsMixin:
     would be deleted, and a deleted spam comment would return. So revisions
     never carry reader comments, a revision restored into a page keeps the live
     ones, comment edits made in the page editor are committed at once, and
-    copies start without comments.
+    copies and aliases start without comments (an alias shows its source's).
     """
 
     exclude_fields_in_copy = [READER_COMMENTS]
