@@ -438,14 +438,35 @@ def test_closed_comments_are_refused(client, articles, comment_settings):
     assert response.status_code == 403
 
 
-def test_duplicate_is_a_409(client, articles, comment_settings):
+def test_duplicate_of_an_approved_comment_is_a_409(client, articles, comment_settings):
     page = articles["public"]
     assert post(client, new_comment(page), ip="198.51.100.4").status_code == 202
+    Comment.objects.filter(author_name="Nina Newcomer").update(status=APPROVED)
 
     response = post(client, new_comment(page), ip="198.51.100.5")
 
     assert response.status_code == 409
     assert Comment.objects.filter(author_name="Nina Newcomer").count() == 1
+
+
+@pytest.mark.parametrize("status", [PENDING, SPAM, REJECTED])
+def test_duplicate_of_a_hidden_comment_reads_as_a_new_one(
+    client, articles, comment_settings, status
+):
+    page = articles["public"]
+    new = post(client, new_comment(page, body="Brand new."), ip="198.51.100.3")
+    assert post(client, new_comment(page), ip="198.51.100.4").status_code == 202
+    Comment.objects.filter(body="A thoughtful new comment.").update(status=status)
+
+    # Case, width and a zero-width space do not make it new.
+    repeat = new_comment(
+        page, author_name="NINA NEWCOMER", body="A thoughtful\u200b ｎｅｗ comment."
+    )
+    response = post(client, repeat, ip="198.51.100.5")
+
+    assert (response.status_code, response.content) == (new.status_code, new.content)
+    assert Comment.objects.filter(body="A thoughtful new comment.").count() == 1
+    assert Comment.objects.filter(author_name="NINA NEWCOMER").count() == 0
 
 
 def test_flood_is_a_429_with_retry_after(client, articles, comment_settings):

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import global_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone, translation
@@ -10,6 +11,7 @@ from django.utils.html import normalize_newlines, urlize
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wagtail_dvt.comments import links
 from wagtail_dvt.models import Comment, CommentStatus
 
 
@@ -118,6 +120,17 @@ words = st.sampled_from(
 
 @given(st.lists(words, max_size=12).map(" ".join))
 def test_body_html_equals_urlize_everywhere(text):
-    html = urlize(normalize_newlines(text), nofollow=False, autoescape=True)
+    html = links.urlize(normalize_newlines(text))
     html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')
     assert Comment(body=text).body_html() == html.replace("\n", "<br>")
+
+
+@pytest.mark.skipif(
+    not hasattr(global_settings, "URLIZE_ASSUME_HTTPS"),
+    reason="Django has no URLIZE_ASSUME_HTTPS before 6.0",
+)
+@given(st.lists(words, max_size=12).map(" ".join))
+def test_comment_links_are_djangos_with_https_assumed(text):
+    with override_settings(URLIZE_ASSUME_HTTPS=True):
+        expected = urlize(text, nofollow=False, autoescape=True)
+    assert links.urlize(text) == expected

@@ -230,13 +230,33 @@ def test_a_second_post_within_15_s_gets_429_with_retry_after(client, article):
     assert Comment.objects.count() == 1
 
 
-def test_a_duplicate_gets_409(client, article):
+def test_a_duplicate_of_an_approved_comment_gets_409(client, article):
     assert post(client, article).status_code == 303
-    Comment.objects.update(posted_at=timezone.now() - timedelta(minutes=1))
+    Comment.objects.update(
+        posted_at=timezone.now() - timedelta(minutes=1), status=CommentStatus.APPROVED
+    )
     response = post(client, article)
     assert response.status_code == 409
     assert "already posted this comment" in form_errors(response)
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "status", [CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED]
+)
+def test_a_duplicate_of_a_hidden_comment_is_answered_as_a_new_one(
+    client, article, status
+):
+    first = post(client, article)
+    Comment.objects.update(
+        posted_at=timezone.now() - timedelta(minutes=1), status=status
+    )
+    repeated = post(client, article, author_name="ANN\u200b READER")
+    assert (repeated.status_code, repeated["Location"]) == (
+        first.status_code,
+        first["Location"],
+    )
+    assert list(Comment.objects.values_list("status", flat=True)) == [status]
 
 
 def test_a_post_to_a_closed_article_gets_403(client, article):
@@ -305,7 +325,8 @@ def test_comments_are_escaped_and_keep_their_line_breaks(client, article):
         '<a rel="nofollow ugc noopener" href="https://example.com/a?b=1&amp;c=2">'
         in html
     )
-    assert '<a rel="nofollow ugc noopener" href="http://www.x.org">' in html
+    # Bare domains link to https, as Django 2028 will (URLIZE_ASSUME_HTTPS).
+    assert '<a rel="nofollow ugc noopener" href="https://www.x.org">' in html
     assert "example.com</span>" not in html
     assert "192.0.2.1" not in html  # private fields are never shown
     assert "@example.com" not in html

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,5 +10,9 @@ class WagtailDvtAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from .conf import check_unknown_settings
+
+        checks.register(check_unknown_settings, checks.Tags.compatibility)
+
         # Connects the receiver that records deleted comments.
         from . import tombstones  # noqa: F401

@@ -1,10 +1,13 @@
 """The plugin's settings: one ``WAGTAIL_DVT`` dict in the site's settings.
 
 Read through :func:`get_setting` on every use, so ``override_settings`` in
-tests and per-process reconfiguration need no cache invalidation.
+tests and per-process reconfiguration need no cache invalidation. Keys this
+version does not know are ignored, with a system check warning
+(``wagtail_dvt.W001``): sites share settings across versions of the plugin.
 """
 
 from django.conf import settings
+from django.core import checks
 
 DEFAULTS = {
     # Template that ``wagtail_dvt/article_page.html`` extends.
@@ -38,8 +41,12 @@ DEFAULTS = {
     "MODERATION_WORDS": [],
     "DISALLOWED_WORDS": [],
     # Email moderators (active users with "Can moderate reader comments",
-    # and superusers) when a comment waits for moderation.
+    # and superusers) when comments wait for moderation.
     "NOTIFY_MODERATORS": True,
+    # At most one email per moderator per interval, listing every comment
+    # that waits: seconds, or a datetime.timedelta. Sent by the first post
+    # after the interval, or by the send_comment_notifications command.
+    "NOTIFY_INTERVAL": 15 * 60,
     # Age limits, in seconds, of the signed token in the page's comment form:
     # faster posts are bots, older forms have expired.
     "FORM_TOKEN_MIN_AGE": 2,
@@ -59,3 +66,26 @@ def get_setting(name):
     if name not in DEFAULTS:
         raise KeyError(f"Unknown wagtail-dvt setting {name!r}")
     return getattr(settings, "WAGTAIL_DVT", {}).get(name, DEFAULTS[name])
+
+
+def unknown_settings():
+    """Keys of the site's ``WAGTAIL_DVT`` that this version does not know, sorted."""
+    configured = getattr(settings, "WAGTAIL_DVT", {}) or {}
+    return sorted(str(key) for key in configured if key not in DEFAULTS)
+
+
+def check_unknown_settings(app_configs=None, **kwargs):
+    """Warn, never fail, about ``WAGTAIL_DVT`` keys this version ignores."""
+    unknown = unknown_settings()
+    if not unknown:
+        return []
+    return [
+        checks.Warning(
+            f"WAGTAIL_DVT has keys this version of wagtail-dvt does not know, "
+            f"and ignores: {', '.join(unknown)}.",
+            hint="Check them for typos against the documented settings, or "
+            "remove them if they belong to another version.",
+            obj="settings.WAGTAIL_DVT",
+            id="wagtail_dvt.W001",
+        )
+    ]

@@ -1,13 +1,14 @@
 import functools
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
-from django.utils.html import escape, normalize_newlines, urlize
+from django.utils.html import escape, normalize_newlines
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,8 @@ from .api.fields import (
     api_field,
 )
 from .blocks import ArticleStreamBlock, section_anchors
+from .comments.links import urlize
+from .comments.text import comment_fingerprint, is_one_line
 from .conf import get_setting
 
 READER_COMMENTS = "reader_comments"
@@ -43,7 +46,7 @@ class ReaderCommentsOutsideRevisionsMixin:
     would be deleted, and a deleted spam comment would return. So revisions
     never carry reader comments, a revision restored into a page keeps the live
     ones, comment edits made in the page editor are committed at once, and
-    copies start without comments.
+    copies and aliases start without comments (an alias shows its source's).
     """
 
     exclude_fields_in_copy = [READER_COMMENTS]
@@ -57,6 +60,15 @@ class ReaderCommentsOutsideRevisionsMixin:
         # Revisions saved before this mixin applied may still hold comments.
         content = {k: v for k, v in content.items() if k != READER_COMMENTS}
         return super().with_content_json(content)
+
+    def copy_all_child_relations(self, target, exclude=None, **kwargs):
+        # Wagtail's alias code (create_alias, update_aliases) copies every
+        # child relation and ignores exclude_fields_in_copy: an alias would
+        # get its own copies of every comment, hidden ones and private fields
+        # included, and each publish of the source would delete the comments
+        # posted on it. Comments stay on the source; aliases show its own.
+        exclude = [*(exclude or []), READER_COMMENTS]
+        return super().copy_all_child_relations(target, exclude=exclude, **kwargs)
 
     def save_revision(self, *args, **kwargs):
         # Like Wagtail's own comments, the page editor's comment edits (held in
@@ -153,14 +165,26 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         verbose_name = _("article page")
 
     @property
+    def comments_source_id(self):
+        """The id of the article whose comments this page shows and receives.
+
+        Its own, or for an alias (``Page.create_alias()``), that of the article
+        it mirrors, followed through aliases of aliases.
+        """
+        return comments_source_id(self)
+
+    @property
     def approved_comments(self):
         """Comments readers may see, oldest first, as saved in the database.
 
         Never the page editor's unsaved copies: comments live outside
         revisions, so a preview shows the live ones. A plain queryset also
-        costs less to run than the cluster's relation manager.
+        costs less to run than the cluster's relation manager. An alias shows
+        its source article's comments.
         """
-        return Comment.objects.filter(page_id=self.pk, status=CommentStatus.APPROVED)
+        return Comment.objects.filter(
+            page_id=self.comments_source_id, status=CommentStatus.APPROVED
+        )
 
     @property
     def comment_count(self):
@@ -187,6 +211,50 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         context["comment_count"] = paginator.count
         context["comments_page_parameter"] = COMMENTS_PAGE_PARAMETER
         return context
+
+
+#: How many aliases of aliases :func:`comments_source_id` follows; Wagtail's
+#: admin makes chains of one, and a loop must not hang a request.
+MAX_ALIAS_DEPTH = 10
+
+
+def comments_source_id(page):
+    """The id of the page whose comments ``page`` shows: the end of its alias chain."""
+    source_id, next_id = page.pk, getattr(page, "alias_of_id", None)
+    for _depth in range(MAX_ALIAS_DEPTH):
+        if next_id is None:
+            break
+        source_id = next_id
+        aliased = Page.objects.filter(pk=next_id).values_list("alias_of_id", flat=True)
+        next_id = aliased.first()
+    return source_id
+
+
+def validate_one_line(value):
+    """Refuse line breaks: a name is shown on one line, in pages and emails."""
+    if not is_one_line(value):
+        raise ValidationError(
+            _("Enter the name on one line, without line breaks."), code="line_break"
+        )
+
+
+class FingerprintField(models.CharField):
+    """A SHA-256 of the comment's normalized name and text, set on every save.
+
+    Computed in ``pre_save``, which ``bulk_create`` calls too (the importer
+    uses it), so that no comment row goes without one.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = comment_fingerprint(model_instance.author_name, model_instance.body)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 # Everything Django's urlize makes a link of has one of these: a scheme, "www.",
@@ -228,7 +296,9 @@ class Comment(models.Model):
     page = ParentalKey(
         ArticlePage, on_delete=models.CASCADE, related_name=READER_COMMENTS
     )
-    author_name = models.CharField(_("name"), max_length=255)
+    author_name = models.CharField(
+        _("name"), max_length=255, validators=[validate_one_line]
+    )
     body = models.TextField(_("comment"))
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
     status = models.CharField(
@@ -241,6 +311,13 @@ class Comment(models.Model):
     email = models.EmailField(_("email"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    # For the duplicate check: same name and text once normalized.
+    fingerprint = FingerprintField(_("fingerprint"))
+    # When moderators were emailed about it (see comments.notifications);
+    # None while a pending comment waits for the next batch.
+    announced_at = models.DateTimeField(
+        _("announced to moderators at"), null=True, blank=True, editable=False
+    )
 
     # In the page editor. The time is read-only: the editor's minute-only
     # widget would round every comment's time on each save, and the time
@@ -268,6 +345,9 @@ class Comment(models.Model):
             models.Index(
                 fields=["ip_address", "posted_at"], name="wagtail_dvt_ip_posted"
             ),
+            models.Index(
+                fields=["page", "fingerprint"], name="wagtail_dvt_page_fingerprint"
+            ),
         ]
 
     def __str__(self):
@@ -281,7 +361,7 @@ class Comment(models.Model):
         """
         text = normalize_newlines(self.body)
         if _MAY_HOLD_A_LINK.search(text):
-            html = urlize(text, nofollow=False, autoescape=True)
+            html = urlize(text)
         else:
             html = escape(text)  # what urlize returns for such text, faster
         # With autoescape, every "<" of the text is escaped, so this literal
@@ -308,6 +388,23 @@ class Comment(models.Model):
         """The start of the comment text, on one line, for listings."""
         text = " ".join(self.body.split())
         return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class ModeratorNotificationState(models.Model):
+    """When the last batch of moderators' emails went out: one row, ``pk=1``.
+
+    Claimed by a conditional update, so that of several processes sending at
+    once, one sends the batch (see ``comments.notifications``).
+    """
+
+    last_sent_at = models.DateTimeField(_("last batch sent at"), null=True)
+
+    class Meta:
+        verbose_name = _("moderator notification state")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"Last moderators' batch: {self.last_sent_at or 'never'}"
 
 
 # Models of their own modules, imported here so that Django registers them.

@@ -1,5 +1,7 @@
 """Local development settings: `make demo` and `manage.py runserver`."""
 
+import django
+
 from .base import *  # noqa: F403
 
 DEBUG = True
@@ -9,4 +11,8 @@ SECRET_KEY = "django-insecure-wagtail-dvt-demo-only-do-not-deploy"  # noqa: S105
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Django 6.1 configures mail with MAILERS and deprecates EMAIL_BACKEND.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -89,10 +89,12 @@ def embed_comments(pages) -> None:
     without a primary key get an empty one. Rows are read as values, not
     model instances, which would cost more to build than to serialize.
     """
-    from ..models import Comment, CommentStatus
+    from ..models import Comment, CommentStatus, comments_source_id
 
     pages = [page for page in pages if not hasattr(page, _CACHE_ATTR)]
-    ids = {page.pk for page in pages if page.pk is not None}
+    # An alias shows its source article's comments.
+    sources = {page.pk: comments_source_id(page) for page in pages}
+    ids = {source for source in sources.values() if source is not None}
     rows, counts = [], {}
     limit = get_setting("API_EMBEDDED_COMMENTS_LIMIT")
     approved = Comment.objects.filter(page_id__in=ids, status=CommentStatus.APPROVED)
@@ -131,10 +133,11 @@ def embed_comments(pages) -> None:
         comment = comment_representation(row, zone)
         comments.setdefault(row["page_id"], []).append(comment)
     for page in pages:
+        source = sources[page.pk]
         setattr(
             page,
             _CACHE_ATTR,
-            EmbeddedComments(comments.get(page.pk, []), counts.get(page.pk, 0)),
+            EmbeddedComments(comments.get(source, []), counts.get(source, 0)),
         )
 
 
@@ -247,7 +250,7 @@ class CommentsURLField(_PageField):
         # Not importable while models load (this module is imported then).
         from wagtail.api.v2.utils import get_full_url
 
-        from ..models import Comment
+        from ..models import Comment, comments_source_id
 
         router = self.context.get("router")
         request = self.context.get("request")
@@ -262,4 +265,5 @@ class CommentsURLField(_PageField):
             path = None
         if path is None:
             return None
-        return f"{get_full_url(request, path)}?article={page.pk}"
+        # An alias's comments are its source article's.
+        return f"{get_full_url(request, path)}?article={comments_source_id(page)}"

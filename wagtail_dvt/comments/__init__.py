@@ -1,3 +1,4 @@
 """The readers' comment path: the form, the admission rules every comment
-passes (form and API alike), moderators' notifications and the page's view.
+passes (form and API alike), moderators' batched notifications and the page's
+view, with pure helpers for readers' text (``text``) and links (``links``).
 """

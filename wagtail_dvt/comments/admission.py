@@ -8,12 +8,20 @@ modelled on WordPress's ``wp_allow_comment``:
    (404 or 403 otherwise).
 2. The name and comment are required and length-limited; the email is
    optional (400).
-3. The same name and text on the same page is a duplicate (409).
+3. The same name and text on the same article, once normalized
+   (:func:`~wagtail_dvt.comments.text.normalize_for_comparison`), is a
+   duplicate: of an approved comment, it is refused (409); of a hidden one
+   (pending, spam or rejected), it is answered as a new pending comment would
+   be and not stored again, so that nobody can confirm a guessed hidden
+   comment.
 4. A second comment from one client address within ``FLOOD_INTERVAL``
    seconds is refused with a ``retry_after`` (429).
 5. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
    otherwise it is pending, or approved with ``AUTO_APPROVE``.
+
+A comment posted on an alias of an article (``Page.create_alias()``) belongs
+to the article itself, whose rules then apply: aliases hold no comments.
 
 Rules 3 and 4 read the database inside a transaction that first locks the
 article's row, so concurrent requests for one article, in any number of worker
@@ -23,19 +31,22 @@ processes, are checked one after another.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 from datetime import timedelta
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import urlize
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import ArticlePage, Comment, CommentStatus, comments_source_id
 from .forms import CommentFieldsForm
+from .links import urlize
+from .text import comment_fingerprint
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT_MAX_LENGTH = Comment._meta.get_field("user_agent").max_length
 
@@ -77,7 +88,7 @@ class ArticleNotFound(CommentRefused):
 
 
 class DuplicateComment(CommentRefused):
-    """The same name already posted the same text on this article."""
+    """The same name already posted the same text on this article, and it is public."""
 
     status_code = 409
     default_message = _("You have already posted this comment.")
@@ -107,8 +118,10 @@ def submit_comment(
 
     Returns the saved :class:`~wagtail_dvt.models.Comment`, whose ``status``
     is pending, approved or spam; raises a :class:`CommentRefused` subclass
-    otherwise, and stores nothing. Moderators are emailed after the
-    transaction commits when the comment is pending (``NOTIFY_MODERATORS``).
+    otherwise, and stores nothing. A repeat of a hidden comment returns an
+    unsaved pending comment (``pk`` is None): answer it as any pending one.
+    After the transaction commits, moderators get the batch of waiting
+    comments if one is due (``NOTIFY_MODERATORS``, ``NOTIFY_INTERVAL``).
 
     ``ip_address`` and ``user_agent`` come from the request, never from the
     reader's input; an invalid ``ip_address`` is a programming error
@@ -122,6 +135,7 @@ def submit_comment(
     specific = getattr(page, "specific", page)
     if not isinstance(specific, ArticlePage) or specific.pk is None:
         raise ArticleNotFound()
+    source_id = comments_source_id(specific)
 
     form = CommentFieldsForm(
         data={"author_name": author_name, "body": body, "email": email or ""}
@@ -129,12 +143,13 @@ def submit_comment(
 
     with transaction.atomic():
         # Serialize concurrent posts to this article, across processes.
-        article = ArticlePage.objects.select_for_update().filter(pk=specific.pk).first()
-        if article is None or not article.live:
+        article = ArticlePage.objects.select_for_update().filter(pk=source_id).first()
+        if article is None or not article.live or not specific.live:
             raise ArticleNotFound()
         if not article.comments_open:
             raise CommentsClosed()
-        if article.get_view_restrictions():
+        # The comment shows on the article and on its aliases: all public.
+        if article.get_view_restrictions() or specific.get_view_restrictions():
             raise CommentsClosed(_("Comments are closed on private articles."))
         if not form.is_valid():
             raise InvalidComment(
@@ -143,14 +158,28 @@ def submit_comment(
         fields = form.cleaned_data
         now = timezone.now()
 
-        if Comment.objects.filter(
-            page=article, author_name=fields["author_name"], body=fields["body"]
-        ).exists():
-            raise DuplicateComment()
+        fingerprint = comment_fingerprint(fields["author_name"], fields["body"])
+        repeated = set(
+            Comment.objects.filter(page=article, fingerprint=fingerprint).values_list(
+                "status", flat=True
+            )
+        )
+        if CommentStatus.APPROVED in repeated:
+            raise DuplicateComment()  # Public anyway: saying so reveals nothing.
 
         retry_after = _flood_retry_after(ip_address, now)
         if retry_after:
             raise CommentFlood(retry_after)
+
+        if repeated:
+            # A hidden comment: answered as a new pending one, stored once.
+            return Comment(
+                page=article,
+                author_name=fields["author_name"],
+                body=fields["body"],
+                posted_at=now,
+                status=CommentStatus.PENDING,
+            )
 
         comment = Comment(
             page=article,
@@ -170,14 +199,30 @@ def submit_comment(
         )
         comment.save()
 
-        if comment.status == CommentStatus.PENDING and get_setting("NOTIFY_MODERATORS"):
-            from .notifications import notify_moderators
-
+        if get_setting("NOTIFY_MODERATORS"):
             # After the commit: the comment is then visible to the admin links
-            # in the email, and a rollback sends nothing. A mail failure is
-            # logged rather than shown to the reader, whose comment is stored.
-            transaction.on_commit(partial(notify_moderators, comment.pk), robust=True)
+            # in the email, and a rollback sends nothing.
+            transaction.on_commit(notify_moderators_after_commit, robust=True)
     return comment
+
+
+def notify_moderators_after_commit():
+    """Send the moderators' batch if one is due; never raise.
+
+    A named function, not a ``functools.partial``: before Django 6.1,
+    ``on_commit(robust=True)`` crashes while logging a failing partial (it
+    has no ``__qualname__``), which turned a mail server outage into an HTTP
+    500 for a reader whose comment was stored. Failures are logged here.
+    """
+    from .notifications import send_due_notifications
+
+    try:
+        send_due_notifications()
+    except Exception:
+        logger.exception(
+            "Could not email moderators about waiting comments; "
+            "the comments are stored and will be in the next batch"
+        )
 
 
 def _flood_retry_after(ip_address, now):
@@ -220,7 +265,7 @@ def count_links(text):
     (``http://``, ``www.``, bare ``example.com`` domains and email
     addresses), so the moderation rule and the page agree.
     """
-    return len(re.findall(r"<a ", urlize(text, nofollow=False, autoescape=True)))
+    return len(re.findall(r"<a ", urlize(text)))
 
 
 def _matches(text, words):

@@ -15,6 +15,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
+from ..models import validate_one_line
+from .text import store_newlines
 
 # The model's column width; a larger setting cannot raise it.
 NAME_COLUMN_LENGTH = 255
@@ -22,17 +24,29 @@ EMAIL_MAX_LENGTH = 254
 TOKEN_SALT = "wagtail_dvt.comment-form"  # noqa: S105 - a signing salt
 
 
+class StoredTextField(forms.CharField):
+    """A text field whose value, and so its length, is what will be stored.
+
+    Browsers send each line break as CRLF but count it as one character
+    against the textarea's ``maxlength``; the text is stored with LF. The
+    length validators run on the stored form, so the limits agree.
+    """
+
+    def to_python(self, value):
+        return store_newlines(super().to_python(value))
+
+
 class CommentFieldsForm(forms.Form):
     """A reader's name, optional email and comment text."""
 
-    author_name = forms.CharField(label=_("Name"))
+    author_name = forms.CharField(label=_("Name"), validators=[validate_one_line])
     email = forms.EmailField(
         label=_("Email (optional)"),
         required=False,
         max_length=EMAIL_MAX_LENGTH,
         help_text=_("Only moderators see it. It is never published."),
     )
-    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 6}))
+    body = StoredTextField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 6}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,11 +60,6 @@ class CommentFieldsForm(forms.Form):
         field.max_length = max_length
         field.validators.append(MaxLengthValidator(max_length))
         field.widget.attrs["maxlength"] = str(max_length)
-
-    def clean_body(self):
-        # Browsers send CRLF; store one newline style so duplicates compare equal.
-        body = self.cleaned_data["body"]
-        return body.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class FormTokenSigner(signing.TimestampSigner):

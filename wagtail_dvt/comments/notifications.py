@@ -1,24 +1,74 @@
-"""Email moderators when a reader's comment waits for moderation.
+"""Email moderators about comments waiting for moderation, in batches.
 
-:func:`~wagtail_dvt.comments.admission.submit_comment` schedules
-:func:`notify_moderators` with ``transaction.on_commit``, so nothing is sent
-for a comment that was rolled back. Messages are sent as Wagtail's own
-notifications are (``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an
-``Auto-Submitted`` header), one per moderator so that addresses are not shared.
+At most one batch goes out per ``NOTIFY_INTERVAL``, one email per moderator
+(addresses are not shared), listing every pending comment not yet announced.
+A batch is sent by :func:`send_due_notifications`, which runs
+
+- after the commit of each comment a reader posts (see
+  :func:`~wagtail_dvt.comments.admission.submit_comment`), so the first
+  comment after a quiet interval is announced at once;
+- from the ``send_comment_notifications`` management command, which a cron
+  job runs, so comments posted during a busy interval are announced when it
+  ends even if nobody posts again.
+
+The interval is claimed with a conditional update of one row
+(:class:`~wagtail_dvt.models.ModeratorNotificationState`), so two processes
+never both send; each comment is marked ``announced_at`` in the same
+transaction, so none is announced twice. If the mail server cannot be reached,
+the failure is logged and the comments stay waiting for the next batch.
+Messages are sent as Wagtail's own notifications are
+(``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header).
 """
 
-import logging
+from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django import VERSION as DJANGO_VERSION
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.utils import get_admin_base_url
 
-from ..models import Comment, CommentStatus
+from ..conf import get_setting
+from ..models import Comment, CommentStatus, ModeratorNotificationState
+from .text import one_line
 
 logger = logging.getLogger(__name__)
+
+#: The state row's primary key.
+STATE_ID = 1
+#: Most comments an email lists one by one; it counts the rest.
+MAX_LISTED = 50
+#: Longest excerpt of a comment's text in the email, in characters.
+EXCERPT_LENGTH = 600
+
+TEMPLATE = "wagtail_dvt/notifications/comments_pending{}.txt"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`send_due_notifications` did."""
+
+    comments: int = 0  #: comments announced
+    emails: int = 0  #: messages sent
+    failed: int = 0  #: messages that could not be sent
+
+
+def notify_interval() -> timedelta:
+    """``NOTIFY_INTERVAL`` as a timedelta (the setting is seconds or a timedelta)."""
+    value = get_setting("NOTIFY_INTERVAL")
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
 
 
 def moderator_emails():
@@ -31,39 +81,164 @@ def moderator_emails():
     return sorted({email for email in emails if email})
 
 
-def notify_moderators(comment_id):
-    """Email every moderator about comment ``comment_id`` if it is still pending.
+def waiting_comments():
+    """Pending comments that no batch has announced yet, oldest first."""
+    return Comment.objects.filter(
+        status=CommentStatus.PENDING, announced_at__isnull=True
+    ).order_by("posted_at", "pk")
 
-    Returns the number of messages sent.
+
+def send_due_notifications(now=None) -> BatchResult:
+    """Email moderators the waiting comments if the interval allows a batch now.
+
+    Does nothing when ``NOTIFY_MODERATORS`` is off, when no comment waits,
+    when no moderator has an email address, or when a batch went out less than
+    ``NOTIFY_INTERVAL`` ago. Raises nothing for a mail failure: it is logged,
+    and the comments wait for the next batch.
     """
-    comment = Comment.objects.select_related("page").filter(pk=comment_id).first()
-    if comment is None or comment.status != CommentStatus.PENDING:
-        return 0
+    if not get_setting("NOTIFY_MODERATORS"):
+        return BatchResult()
+    if not waiting_comments().exists():
+        return BatchResult()
     recipients = moderator_emails()
     if not recipients:
-        return 0
+        return BatchResult()
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not _claim_batch(now):
+            return BatchResult()
+        ids = list(waiting_comments().values_list("pk", flat=True))
+        Comment.objects.filter(pk__in=ids, announced_at__isnull=True).update(
+            announced_at=now
+        )
+    if not ids:
+        return BatchResult()
+
+    messages = _messages(ids, recipients)
+    sent, failed = _send(messages)
+    if not sent:
+        # Nobody was told: the comments wait for the next batch.
+        Comment.objects.filter(pk__in=ids, announced_at=now).update(announced_at=None)
+        return BatchResult(0, 0, failed)
+    logger.info("Emailed %d moderator(s) about %d waiting comment(s)", sent, len(ids))
+    return BatchResult(len(ids), sent, failed)
+
+
+def _claim_batch(now) -> bool:
+    """Take the right to send the batch due at ``now``; False if taken or early.
+
+    One conditional UPDATE: of several processes, exactly one sees a row
+    changed, whatever the database's isolation level.
+    """
+    due = Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - notify_interval())
+    claimed = (
+        ModeratorNotificationState.objects.filter(due, pk=STATE_ID).update(
+            last_sent_at=now
+        )
+        == 1
+    )
+    if claimed or ModeratorNotificationState.objects.filter(pk=STATE_ID).exists():
+        return claimed
+    try:
+        with transaction.atomic():
+            ModeratorNotificationState.objects.create(pk=STATE_ID, last_sent_at=now)
+    except IntegrityError:
+        return False  # Another process created it first, and sends.
+    return True
+
+
+def _messages(ids, recipients):
+    comments = list(
+        Comment.objects.filter(pk__in=ids)
+        .select_related("page")
+        .order_by("posted_at", "pk")[:MAX_LISTED]
+    )
     base_url = (get_admin_base_url() or "").rstrip("/")
-    edit_url = AdminURLFinder().get_edit_url(comment)
+    finder = AdminURLFinder()
+    listed = []
+    for comment in comments:
+        edit_url = finder.get_edit_url(comment)
+        body = comment.body
+        if len(body) > EXCERPT_LENGTH:
+            body = body[: EXCERPT_LENGTH - 1] + "…"
+        listed.append(
+            {
+                "page_title": one_line(comment.page.title),
+                # One line, whatever was stored: a name cannot forge lines.
+                "author_name": one_line(comment.author_name),
+                "posted_at": comment.posted_at,
+                # Quoted line by line, so the text reads as the reader's.
+                "quoted_body": "\n".join(f"> {line}" for line in body.split("\n")),
+                "edit_url": f"{base_url}{edit_url}" if edit_url else "",
+            }
+        )
     context = {
-        "comment": comment,
-        "page": comment.page,
-        "edit_url": f"{base_url}{edit_url}" if edit_url else "",
+        "comments": listed,
+        "count": len(ids),
+        "unlisted": len(ids) - len(listed),
+        "pending_total": Comment.objects.filter(status=CommentStatus.PENDING).count(),
+        "listing_url": _listing_url(base_url),
     }
-    # One line: a reader's name must not inject mail headers.
-    template = "wagtail_dvt/notifications/comment_pending{}.txt"
-    subject = " ".join(render_to_string(template.format("_subject"), context).split())
-    message = render_to_string(template.format(""), context)
+    subject = " ".join(render_to_string(TEMPLATE.format("_subject"), context).split())
+    body = render_to_string(TEMPLATE.format(""), context)
     from_email = getattr(
         settings, "WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL
     )
-    sent = 0
-    for recipient in recipients:
-        sent += EmailMessage(
+    return [
+        EmailMessage(
             subject,
-            message,
+            body,
             from_email,
             [recipient],
             headers={"Auto-Submitted": "auto-generated"},
-        ).send()
-    logger.info("Sent %d moderation email(s) for comment %d", sent, comment.pk)
-    return sent
+        )
+        for recipient in recipients
+    ]
+
+
+def _listing_url(base_url):
+    try:
+        path = reverse("wagtail_dvt_comments:list")
+    except NoReverseMatch:
+        return ""
+    return f"{base_url}{path}?status={CommentStatus.PENDING}"
+
+
+def _send(messages):
+    """``(sent, failed)``: each message on its own, through one connection."""
+    sent = failed = 0
+    try:
+        connection = mailer()
+        connection.open()
+    except Exception:
+        logger.exception("Could not connect to the mail server to email moderators")
+        return 0, len(messages)
+    try:
+        for message in messages:
+            try:
+                sent += connection.send_messages([message]) or 0
+            except Exception:
+                failed += 1
+                logger.exception("Could not email moderator %s", message.to[0])
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("Could not close the mail connection", exc_info=True)
+    return sent, failed
+
+
+def mailer():
+    """The site's default mail connection, taken as its Django version wants.
+
+    Django 6.1 configures mail with ``MAILERS`` and deprecates
+    ``get_connection()``; earlier versions only have the latter.
+    """
+    if DJANGO_VERSION >= (6, 1):
+        from django.core.mail import mailers
+
+        return mailers.default
+    from django.core.mail import get_connection
+
+    return get_connection()

@@ -1,0 +1,131 @@
+"""Aliases of an article (``Page.create_alias()``) hold no comments of their own.
+
+Wagtail's alias code copies every child relation and ignores
+``exclude_fields_in_copy``: an alias got copies of every comment, hidden
+ones with their emails and IP addresses included, and each publish of the
+source replaced the alias's comments, deleting those posted on it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from unittest import mock
+
+import pytest
+from dvt_testing import make_article
+from wagtail import VERSION as WAGTAIL_VERSION
+
+from wagtail_dvt.comments.forms import make_form_token
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
+
+
+@pytest.fixture
+def source(root_page, settings):
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FLOOD_INTERVAL": 0}
+    page = make_article(root_page, title="Source article")
+    for status in CommentStatus.values:
+        Comment.objects.create(
+            page=page,
+            author_name=f"{status} reader",
+            body=f"A {status} comment.",
+            status=status,
+            email=f"{status}@example.org",
+            ip_address="203.0.113.5",
+            user_agent="Agent/1",
+        )
+    return page
+
+
+@pytest.fixture
+def alias(source, root_page):
+    return source.create_alias(parent=root_page, update_slug="source-alias").specific
+
+
+def test_an_alias_holds_no_comment_rows(source, alias):
+    assert Comment.objects.filter(page=alias).count() == 0
+    assert Comment.objects.filter(page=source).count() == 4
+
+
+def test_an_alias_shows_the_sources_approved_comments(client, source, alias):
+    html = client.get(alias.url).content.decode()
+    assert "A approved comment." in html
+    for hidden in ("pending", "rejected", "spam"):
+        assert f"A {hidden} comment." not in html
+    assert alias.comment_count == 1
+
+
+def test_the_v2_api_shows_the_sources_approved_comments_on_an_alias(
+    client, source, alias
+):
+    data = client.get(f"/api/v2/pages/{alias.pk}/").json()
+    assert [c["body"] for c in data["comments"]] == ["A approved comment."]
+    assert data["comment_count"] == 1
+    assert data["comments_url"].endswith(f"?article={source.pk}")
+
+    listing = client.get("/api/v2/pages/", {"type": "wagtail_dvt.ArticlePage"})
+    counts = {item["id"]: item for item in listing.json()["items"]}
+    assert set(counts) == {source.pk, alias.pk}
+
+
+@pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="API v3 needs Wagtail 8")
+def test_the_v3_api_shows_the_sources_approved_comments_on_an_alias(
+    client, source, alias
+):
+    data = client.get(f"/api/v3/pages/{alias.pk}/").json()
+    assert [c["body"] for c in data["comments"]] == ["A approved comment."]
+    assert data["comment_count"] == 1
+
+
+def form_post(client, page, body):
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 5):
+        token = make_form_token(page)
+    data = {"author_name": "Al", "email": "", "body": body, "honeypot": ""}
+    return client.post(page.url + "comment/", {**data, "token": token})
+
+
+def test_a_comment_posted_on_an_alias_belongs_to_the_source(client, source, alias):
+    response = form_post(client, alias, "Posted on the alias page.")
+    assert response.status_code == 303
+    v2 = client.post(
+        "/api/v2/comments/",
+        json.dumps({"article": alias.pk, "author_name": "Al", "body": "Via v2."}),
+        content_type="application/json",
+    )
+    assert v2.status_code == 202, v2.content
+    bodies = ["Posted on the alias page.", "Via v2."]
+    if WAGTAIL_VERSION >= (8, 0):
+        v3 = client.post(
+            "/api/v3/comments/",
+            json.dumps({"article": alias.pk, "author_name": "Al", "body": "Via v3."}),
+            content_type="application/json",
+        )
+        assert v3.status_code == 202, v3.content
+        bodies.append("Via v3.")
+
+    posted = Comment.objects.filter(author_name="Al")
+    assert sorted(posted.values_list("body", flat=True)) == sorted(bodies)
+    assert set(posted.values_list("page_id", flat=True)) == {source.pk}
+    assert not Comment.objects.filter(page=alias).exists()
+
+
+def test_comments_on_a_closed_source_are_refused_on_its_alias(client, source, alias):
+    ArticlePage.objects.filter(pk=source.pk).update(comments_open=False)
+    response = form_post(client, alias, "Sneaking in through the alias.")
+    assert response.status_code == 403
+    assert not Comment.objects.filter(author_name="Al").exists()
+
+
+def test_publishing_the_source_deletes_no_comment(client, source, alias):
+    form_post(client, alias, "Posted on the alias page.")
+    before = set(Comment.objects.values_list("pk", flat=True))
+
+    source.title = "Source article, revised"
+    source.save_revision().publish()  # updates the alias (update_aliases)
+
+    alias.refresh_from_db()
+    assert alias.title == "Source article, revised"
+    assert set(Comment.objects.values_list("pk", flat=True)) == before
+    assert not Comment.objects.filter(page=alias).exists()

@@ -1,0 +1,147 @@
+"""A comment posted while the mail server is down: stored, answered, logged.
+
+Through the real path: Django's SMTP backend pointed at a closed local port,
+a real POST of the page's form and of the v2 and v3 APIs, and a real commit
+(on-commit callbacks run as in production). Before Django 6.1, a failing
+``functools.partial`` callback made ``on_commit(robust=True)`` crash while
+logging, which answered the reader with a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from unittest import mock
+
+import django
+import pytest
+from dvt_testing import make_article
+from wagtail import VERSION as WAGTAIL_VERSION
+
+from wagtail_dvt.comments.forms import make_form_token
+from wagtail_dvt.models import Comment, CommentStatus
+
+pytestmark = [
+    # Commit for real, so that on_commit callbacks run; restore the
+    # migrations' Site and pages afterwards for the tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.fixture
+def closed_port():
+    """A local TCP port nothing listens on: bound, read, then closed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server_down(settings, closed_port):
+    """The site sends mail with Django's real SMTP backend, to a closed port."""
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": SMTP_BACKEND,
+                "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 5},
+            }
+        }
+    else:
+        settings.EMAIL_BACKEND = SMTP_BACKEND
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = closed_port
+        settings.EMAIL_TIMEOUT = 5
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0}
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    return django_user_model.objects.create_superuser(
+        "moderator", "moderator@example.com", "x"
+    )
+
+
+@pytest.fixture
+def article(root_page):
+    return make_article(root_page)
+
+
+def assert_failure_logged(caplog):
+    errors = [
+        record
+        for record in caplog.records
+        if record.name.startswith("wagtail_dvt") and record.levelno >= logging.ERROR
+    ]
+    assert errors, "the mail failure was not logged by wagtail_dvt"
+    assert any(
+        isinstance(record.exc_info and record.exc_info[1], OSError) for record in errors
+    ), [record.getMessage() for record in errors]
+
+
+def test_the_page_form_redirects_stores_and_logs(
+    client, article, moderator, mail_server_down, caplog
+):
+    page_html = client.get(article.url).content.decode()
+    assert 'name="token"' in page_html  # the form is shown
+    # A token made 5 s ago, as if the reader took 5 s to write.
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 5):
+        token = make_form_token(article)
+
+    with caplog.at_level(logging.ERROR):
+        response = client.post(
+            article.url + "comment/",
+            {
+                "author_name": "Ann Reader",
+                "email": "",
+                "body": "Posted while the mail server is down.",
+                "honeypot": "",
+                "token": token,
+            },
+        )
+
+    assert response.status_code == 303
+    assert "comment_status=pending" in response["Location"]
+    comment = Comment.objects.get()
+    assert comment.status == CommentStatus.PENDING
+    # Not announced: it waits for the next batch.
+    assert comment.announced_at is None
+    assert_failure_logged(caplog)
+
+
+def test_the_v2_api_answers_202_stores_and_logs(
+    client, article, moderator, mail_server_down, caplog
+):
+    with caplog.at_level(logging.ERROR):
+        response = client.post(
+            "/api/v2/comments/",
+            json.dumps(
+                {"article": article.pk, "author_name": "Vic", "body": "Via v2."}
+            ),
+            content_type="application/json",
+        )
+
+    assert response.status_code == 202, response.content
+    assert Comment.objects.get().body == "Via v2."
+    assert_failure_logged(caplog)
+
+
+@pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="API v3 needs Wagtail 8")
+def test_the_v3_api_answers_202_stores_and_logs(
+    client, article, moderator, mail_server_down, caplog
+):
+    with caplog.at_level(logging.ERROR):
+        response = client.post(
+            "/api/v3/comments/",
+            json.dumps(
+                {"article": article.pk, "author_name": "Vera", "body": "Via v3."}
+            ),
+            content_type="application/json",
+        )
+
+    assert response.status_code == 202, response.content
+    assert Comment.objects.get().body == "Via v3."
+    assert_failure_logged(caplog)

@@ -1,0 +1,63 @@
+"""What a reader's text means, as opposed to how it was typed.
+
+Pure functions, no Django: the forms use them to store what the length limits
+counted, and the duplicate check compares fingerprints of the normalized text,
+so that a case change, a full-width letter or a zero-width space does not make
+a repeated comment new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+#: Every character that ``str.splitlines()`` breaks a line at: in a name, each
+#: would start a new line in the moderators' email.
+LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+_CRLF_OR_CR = re.compile("\r\n?")
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+
+
+def store_newlines(text: str) -> str:
+    """``text`` with browsers' CRLF and old Macs' CR stored as one LF.
+
+    A textarea sends each line break as CRLF but counts it as one character
+    for its ``maxlength``; the stored text and the length limit must agree.
+    """
+    return _CRLF_OR_CR.sub("\n", text)
+
+
+def is_one_line(text: str) -> bool:
+    """Whether ``text`` holds no line break of any kind."""
+    return LINE_BREAK.search(text) is None
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, its whitespace runs collapsed: for email and listings."""
+    return " ".join(text.split())
+
+
+def normalize_for_comparison(text: str) -> str:
+    """The text two comments must share to be the same comment.
+
+    Unicode NFKC with case folding (so "Ｈｅｌｌｏ" and "HELLO" equal "hello"),
+    without invisible format characters (zero-width spaces and joiners, soft
+    hyphens, byte order marks, direction marks), with every line break as LF,
+    runs of spaces as one space, and no blank lines at either end.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.casefold())
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    text = LINE_BREAK.sub("\n", _CRLF_OR_CR.sub("\n", text))
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines).strip("\n")
+
+
+def comment_fingerprint(author_name: str, body: str) -> str:
+    """A SHA-256 hex digest of the normalized name and text, for the duplicate check."""
+    normalized = (
+        normalize_for_comparison(author_name) + "\0" + normalize_for_comparison(body)
+    )
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
