@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.urls import path
 from rest_framework import exceptions, status
@@ -35,6 +36,7 @@ from .common import (
     MAX_LIMIT,
     ORDERINGS,
     RECEIVED_MESSAGE,
+    REQUEST_TOO_LARGE,
     BadBody,
     check_body_size,
     filter_comments,
@@ -206,19 +208,19 @@ class CommentsPagination(BasePagination):
     """
 
     def paginate_queryset(self, queryset, request, view=None):
-        offset = self._number(request, "offset", 0, MAX_ID)
-        self.limit = self._number(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+        offset = self._number(request, "offset", 0, 0, MAX_ID)
+        self.limit = self._number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         self.offset, self.request = offset, request
         self.total_count = queryset.count()
         return queryset[offset : offset + self.limit]
 
     @staticmethod
-    def _number(request, name, default, highest):
+    def _number(request, name, default, lowest, highest):
         text = request.GET.get(name)
         if text is None:
             return default
-        if not (text.isascii() and text.isdigit()):
-            raise BadRequestError(f"{name} must be a positive integer")
+        if not (text.isascii() and text.isdigit()) or int(text) < lowest:
+            raise BadRequestError(f"{name} must be an integer from {lowest}")
         if int(text) > highest:
             raise BadRequestError(f"{name} cannot be higher than {highest}")
         return int(text)
@@ -386,6 +388,8 @@ class CommentsAPIViewSet(BaseAPIViewSet):
 
     def handle_exception(self, exc):
         """Every error as ``{"message", "code"}``, with its status."""
+        if isinstance(exc, RequestDataTooBig):
+            return self._error(413, "The request body is too large.", REQUEST_TOO_LARGE)
         if isinstance(exc, Http404):
             return self._error(404, str(exc), CODES_BY_STATUS[404])
         if isinstance(exc, BadRequestError):
