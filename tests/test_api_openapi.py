@@ -11,16 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from ninja.responses import NinjaJSONEncoder
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from wagtail import VERSION as WAGTAIL_VERSION
 
-from wagtail_dvt.models import Comment, CommentStatus
+if WAGTAIL_VERSION < (8, 0):
+    pytest.skip("Wagtail's API v3 needs Wagtail 8", allow_module_level=True)
 
-pytestmark = pytest.mark.skipif(
-    WAGTAIL_VERSION < (8, 0), reason="Wagtail's API v3 needs Wagtail 8"
+from ninja.responses import NinjaJSONEncoder
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import (
+    OpenAPIValidationError,
 )
+
+from wagtail_dvt.models import Comment, CommentStatus
 
 PLUGIN_PATH = "/api/v3/comments/"
 PAGE_DETAIL = "/api/v3/pages/{page_id}/"

@@ -15,7 +15,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, load_all_checks, not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from wagtail import VERSION as WAGTAIL_VERSION
 
@@ -135,8 +135,13 @@ def plugin_schema(db, wsgi_application):
 
 
 def test_plugin_operations_pass_every_check(plugin_schema, known_ids):
-    # schemathesis's "--checks all": call_and_validate() without a list runs
-    # every registered check; positive and negative data both.
+    # schemathesis's "--checks all": every registered check, by name, on
+    # positive and negative data both.
+    load_all_checks()
+    every_check = list(CHECKS.get_all())
+    assert {"positive_data_acceptance", "negative_data_rejection"} <= set(
+        CHECKS.get_all_names()
+    )
     operations = [result.ok() for result in plugin_schema.get_all_operations()]
     assert {operation.label for operation in operations} == {
         "GET /api/v3/comments/",
@@ -156,6 +161,6 @@ def test_plugin_operations_pass_every_check(plugin_schema, known_ids):
                 suppress_health_check=list(HealthCheck),
             )
             def call(case):
-                case.call_and_validate()
+                case.call_and_validate(checks=every_check)
 
             call()
