@@ -262,3 +262,23 @@ def test_posted_at_is_to_the_second_everywhere(client, page):
     times = {url: client.get(url).json()[key][0]["posted_at"] for url, key in urls}
 
     assert set(times.values()) == {"2024-05-02T12:00:30Z"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"), [(V2, 5), pytest.param(V3, 4, marks=needs_v3)]
+)
+def test_listing_queries_stay_flat_with_links_and_body_html(
+    client, page, url, expected
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(limit):
+        client.get(url, {"limit": limit})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"limit": limit, "offset": 1})
+        assert len(response.json()["items"]) == min(limit, 44)
+        return len(captured)
+
+    # The documented counts (docs/api.md): page links and body_html add none.
+    assert queries(5) == queries(100) == expected
