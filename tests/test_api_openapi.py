@@ -159,7 +159,9 @@ def test_a_generated_client_reads_and_posts(
     pages = importlib.import_module(f"dvt_client.api.pages.{page_operation}")
     listing = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_list")
     create = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_create")
-    client = package.Client(base_url=live_server.url)
+    detail = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_detail")
+    # Every status the operations answer is declared: none is "unexpected".
+    client = package.Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
     page = pages.sync(client=client, page_id=article.pk)
     # Wagtail core types every custom-serializer page field as optional and
@@ -180,6 +182,10 @@ def test_a_generated_client_reads_and_posts(
             break
         offset += 7
     assert len(seen) == 19
+
+    hidden = detail.sync_detailed(client=client, comment_id=999_999)
+    assert hidden.status_code == 404
+    assert hidden.parsed.code == "comment_not_found"
 
     answer = create.sync_detailed(
         client=client,
