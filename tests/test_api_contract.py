@@ -115,7 +115,16 @@ def test_other_content_types_are_a_415(client, page, url, content_type):
 @pytest.mark.parametrize(
     ("url", "status"), [(V2, 400), pytest.param(V3, 422, marks=needs_v3)]
 )
-@pytest.mark.parametrize("params", [{"offset": 2**63}, {"offset": 10**30}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"offset": 2**63},
+        {"offset": 10**30},
+        {"offset": "9" * 5000},
+        {"limit": "9" * 5000},
+        {"article": "9" * 5000},
+    ],
+)
 def test_huge_offsets_are_refused(client, page, url, status, params):
     response = client.get(url, params)
 
@@ -282,3 +291,17 @@ def test_listing_queries_stay_flat_with_links_and_body_html(
 
     # The documented counts (docs/api.md): page links and body_html add none.
     assert queries(5) == queries(100) == expected
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_huge_article_number_is_refused(client, page, url):
+    body = '{"article": %s, "author_name": "Ada", "body": "Hi"}' % ("9" * 5000)
+
+    response = post(client, url, body)
+
+    assert response.status_code in (400, 422)
+    assert response.json()["code"] in (
+        "invalid_json",
+        "invalid_comment",
+        "invalid_request",
+    )

@@ -148,8 +148,11 @@ def generated_client(document, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+# A live server needs committed data; serialized_rollback restores the
+# content types its flush removes, for the transactional tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_generated_client_reads_and_posts(
-    transactional_db, article, live_server, generated_client, settings
+    article, live_server, generated_client, settings
 ):
     settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
     package, spec = generated_client

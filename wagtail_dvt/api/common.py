@@ -220,6 +220,9 @@ def filter_comments(
 def parse_id(value) -> int | None:
     """``value`` (an int or a string of ASCII digits) as an id; ``None`` if not one."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
+        # Python refuses to read very long numbers; none of them is an id.
+        if len(value.lstrip("0")) > len(str(MAX_ID)):
+            return None
         value = int(value)
     if type(value) is int and 1 <= value <= MAX_ID:
         return value

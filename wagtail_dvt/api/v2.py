@@ -219,9 +219,10 @@ class CommentsPagination(BasePagination):
         text = request.GET.get(name)
         if text is None:
             return default
-        if not (text.isascii() and text.isdigit()) or int(text) < lowest:
+        if not (text.isascii() and text.isdigit()) or int(text[:20]) < lowest:
             raise BadRequestError(f"{name} must be an integer from {lowest}")
-        if int(text) > highest:
+        # Longer than the highest (Python refuses to read very long numbers).
+        if len(text.lstrip("0")) > len(str(highest)) or int(text) > highest:
             raise BadRequestError(f"{name} cannot be higher than {highest}")
         return int(text)
 
@@ -229,8 +230,11 @@ class CommentsPagination(BasePagination):
         following, previous = listing_links(
             self.request, offset=self.offset, limit=self.limit, count=self.total_count
         )
-        meta = {"total_count": self.total_count, "next": following}
-        meta["previous"] = previous
+        meta = {
+            "total_count": self.total_count,
+            "next": following,
+            "previous": previous,
+        }
         return Response({"meta": meta, "items": data})
 
 
