@@ -14,7 +14,15 @@ from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
 
 COMMENTS = "/api/v2/comments/"
 PRIVATE_KEYS = {"email", "ip_address", "user_agent", "status"}
-PUBLIC_KEYS = {"id", "meta", "article", "author_name", "body", "posted_at"}
+PUBLIC_KEYS = {
+    "id",
+    "meta",
+    "article",
+    "author_name",
+    "body",
+    "body_html",
+    "posted_at",
+}
 START = dt.datetime(2024, 5, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -155,7 +163,8 @@ def test_comments_on_draft_and_private_articles_are_never_found(
 
     by_article = listed(client, article=page.pk)
 
-    assert by_article == missing_article == {"meta": {"total_count": 0}, "items": []}
+    empty = {"meta": {"total_count": 0, "next": None, "previous": None}, "items": []}
+    assert by_article == missing_article == empty
     assert client.get(f"{COMMENTS}{approved.pk}/").status_code == 404
     assert client.get(COMMENTS, {"id": approved.pk}).status_code == 400
     assert client.get(f"{COMMENTS}find/", {"id": approved.pk}).status_code == 404
@@ -245,7 +254,8 @@ def test_bad_and_private_parameters_are_refused(client, articles, params):
     response = client.get(COMMENTS, params)
 
     assert response.status_code == 400
-    assert set(response.json()) == {"message"}
+    assert set(response.json()) == {"message", "code"}
+    assert response.json()["code"] == "invalid_request"
     for secret in (b"secret@example.org", b"203.0.113.7", b"spam comment"):
         assert secret not in response.content
 
@@ -424,7 +434,7 @@ def test_refused_articles(client, articles, comment_settings, article, status):
     response = post(client, {**new_comment(articles["public"]), "article": page_id})
 
     assert response.status_code == status
-    assert set(response.json()) == {"message"}
+    assert set(response.json()) == {"message", "code"}
     assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
 
 

@@ -14,7 +14,8 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks, not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from wagtail import VERSION as WAGTAIL_VERSION
 
@@ -80,9 +81,10 @@ EXPECTED_OPERATIONS = {
 EXAMPLES = 10
 
 
-def strategies(operation, known_ids):
+def strategies(operation, known_ids, modes=(GenerationMode.POSITIVE,)):
     """Random requests, and requests about the existing article and comment."""
-    yield operation.as_strategy()
+    for mode in modes:
+        yield operation.as_strategy(generation_mode=mode)
     path = {
         name: value
         for name, value in known_ids.items()
@@ -121,5 +123,44 @@ def test_api_v3_conforms_to_its_schema(api_schema, known_ids):
                 case.call_and_validate(
                     checks=[not_a_server_error, response_schema_conformance]
                 )
+
+            call()
+
+
+@pytest.fixture
+def plugin_schema(db, wsgi_application):
+    """The plugin's own operations, as a site publishes them."""
+    schema = schemathesis.openapi.from_wsgi("/api/v3/openapi.json", wsgi_application)
+    return schema.include(tag="comments")
+
+
+def test_plugin_operations_pass_every_check(plugin_schema, known_ids):
+    # schemathesis's "--checks all": every registered check, by name, on
+    # positive and negative data both.
+    load_all_checks()
+    every_check = list(CHECKS.get_all())
+    assert {"positive_data_acceptance", "negative_data_rejection"} <= set(
+        CHECKS.get_all_names()
+    )
+    operations = [result.ok() for result in plugin_schema.get_all_operations()]
+    assert {operation.label for operation in operations} == {
+        "GET /api/v3/comments/",
+        "GET /api/v3/comments/{comment_id}/",
+        "POST /api/v3/comments/",
+    }
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    for operation in operations:
+        for strategy in strategies(operation, known_ids, modes):
+
+            @given(case=strategy)
+            @settings(
+                max_examples=25,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            def call(case):
+                case.call_and_validate(checks=every_check)
 
             call()

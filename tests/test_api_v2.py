@@ -10,7 +10,7 @@ from wagtail_dvt.models import CommentStatus
 
 PAGES = "/api/v2/pages/"
 LISTING = f"{PAGES}?type=wagtail_dvt.ArticlePage&fields=*"
-COMMENT_KEYS = {"id", "author_name", "body", "posted_at"}
+COMMENT_KEYS = {"id", "author_name", "body", "body_html", "posted_at"}
 SECTION_KEYS = {"heading", "anchor", "content", "html"}
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import MAXYEAR, UTC, date, datetime, time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from wagtail.api.v2.utils import get_full_url
 from wagtail.models import PageViewRestriction, Site
 
 from ..comments.admission import (
@@ -27,6 +30,92 @@ RECEIVED_MESSAGE = "Thank you! Your comment is awaiting moderation."
 #: The largest id a filter or a posted comment may name: the largest integer
 #: SQLite and PostgreSQL store. Larger numbers can be no page's id.
 MAX_ID = 2**63 - 1
+
+#: Comments per page of a listing: by default, and at most (v2 and v3 alike,
+#: whatever ``WAGTAILAPI_LIMIT_MAX`` says for Wagtail's own endpoints).
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+#: Stable ``code`` values of the endpoints' errors, besides the refusals'
+#: own (``CommentRefused.code``: ``invalid_comment``, ``comments_closed``...).
+INVALID_REQUEST = "invalid_request"
+INVALID_JSON = "invalid_json"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+REQUEST_TOO_LARGE = "request_too_large"
+COMMENT_NOT_FOUND = "comment_not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+NOT_ACCEPTABLE = "not_acceptable"
+UNAUTHORIZED = "unauthorized"
+
+#: The code of an error answer that carries none of its own, by status.
+CODES_BY_STATUS = {
+    400: INVALID_REQUEST,
+    401: UNAUTHORIZED,
+    404: COMMENT_NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    406: NOT_ACCEPTABLE,
+    413: REQUEST_TOO_LARGE,
+    415: UNSUPPORTED_MEDIA_TYPE,
+    422: INVALID_REQUEST,
+}
+
+
+class BadBody(Exception):
+    """A request body the comments endpoints cannot read, and the answer."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(message)
+
+
+def check_body_size(request) -> None:
+    """Refuse a body longer than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413).
+
+    Django applies the limit only when ``request.body`` is read; DRF reads
+    the stream and would parse any size.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:
+        raise BadBody(
+            413, REQUEST_TOO_LARGE, f"The request body is over {limit} bytes."
+        )
+
+
+def parse_json(text: str | bytes):
+    """Parse a comment's JSON body; :class:`BadBody` (400) if it is not JSON.
+
+    Deep nesting (Python's RecursionError) and text no database can store
+    (lone surrogates, from ``\\ud800`` escapes) are malformed too.
+    """
+    try:
+        data = json.loads(text)
+        json.dumps(data, ensure_ascii=False).encode()
+    except (ValueError, RecursionError, UnicodeError) as err:
+        raise BadBody(400, INVALID_JSON, "The request body is not valid JSON.") from err
+    return data
+
+
+def listing_links(request, *, offset: int, limit: int, count: int):
+    """``(next, previous)``: absolute URLs of the neighbouring pages, or ``None``.
+
+    Built once per response, from the request's own query string with only
+    ``offset`` changed, so filters and ``limit`` carry over.
+    """
+    params = [(key, value) for key, value in request.GET.items() if key != "offset"]
+    base = get_full_url(request, request.path)
+
+    def at(start):
+        query = urlencode([*params, ("offset", start)] if start else params)
+        return f"{base}?{query}" if query else base
+
+    following = at(offset + limit) if offset + limit < count else None
+    previous = at(max(0, min(offset, count) - limit)) if offset > 0 else None
+    return following, previous
+
 
 #: Accepted values of the ``order`` filter, and what they sort by.
 ORDERINGS = {
@@ -131,6 +220,9 @@ def filter_comments(
 def parse_id(value) -> int | None:
     """``value`` (an int or a string of ASCII digits) as an id; ``None`` if not one."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
+        # Python refuses to read very long numbers; none of them is an id.
+        if len(value.lstrip("0")) > len(str(MAX_ID)):
+            return None
         value = int(value)
     if type(value) is int and 1 <= value <= MAX_ID:
         return value

@@ -47,6 +47,7 @@ class ArticleComment(TypedDict):
     id: int
     author_name: str
     body: str
+    body_html: str
     posted_at: datetime
 
 
@@ -171,15 +172,31 @@ def _pages_serialized_with(page, field):
 def comment_representation(row: dict, zone) -> ArticleComment:
     """The API's shape of a comment's ``Comment.PUBLIC_FIELDS`` values.
 
-    The time is in ``zone``, the current time zone, as DRF's DateTimeField
-    gives it; v2's JSON encoder and v3's schema then write it as DRF would.
+    ``body_html`` is the text as the page renders it. The time is in
+    ``zone``, the current time zone, as DRF's DateTimeField gives it, to the
+    second (see :func:`api_time`).
     """
+    from ..models import comment_body_html
+
     return {
         "id": row["pk"],
         "author_name": row["author_name"],
         "body": row["body"],
-        "posted_at": row["posted_at"].astimezone(zone),
+        "body_html": comment_body_html(row["body"]),
+        "posted_at": api_time(row["posted_at"], zone),
     }
+
+
+def api_time(moment: datetime, zone=None) -> datetime:
+    """``moment`` as the APIs show comment times: to the second, in ``zone``.
+
+    Web comments are stored with microseconds and imported ones to the
+    minute; v2 and v3 would write the fraction differently (six and three
+    digits), so both show whole seconds.
+    """
+    if zone is not None:
+        moment = moment.astimezone(zone)
+    return moment.replace(microsecond=0)
 
 
 class _PageField(fields.Field):

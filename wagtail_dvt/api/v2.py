@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
 from django.urls import path
-from rest_framework import status
-from rest_framework.fields import Field
+from rest_framework import exceptions, status
+from rest_framework.fields import DateTimeField, Field
 from rest_framework.filters import BaseFilterBackend
+from rest_framework.metadata import BaseMetadata
+from rest_framework.pagination import BasePagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,15 +26,24 @@ from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.models import Page
 
-from ..comments.admission import CommentRefused
+from ..comments.admission import CommentRefused, InvalidComment
 from ..models import ArticlePage, Comment, CommentStatus
 from .common import (
+    CODES_BY_STATUS,
+    DEFAULT_LIMIT,
+    INVALID_JSON,
     MAX_ID,
+    MAX_LIMIT,
     ORDERINGS,
     RECEIVED_MESSAGE,
+    REQUEST_TOO_LARGE,
+    BadBody,
+    check_body_size,
     filter_comments,
+    listing_links,
     page_html_url,
     parse_id,
+    parse_json,
     parse_moment,
     public_comments,
     refusal_headers,
@@ -132,6 +145,99 @@ class CommentsFilter(BaseFilterBackend):
         return filter_comments(queryset, article=article, order=order, **bounds)
 
 
+class CommentBodyField(Field):
+    """A comment's text as the page renders it (see ``comment_body_html``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="body", read_only=True, **kwargs)
+
+    def to_representation(self, body):
+        from ..models import comment_body_html
+
+        return str(comment_body_html(body))
+
+
+class SecondsDateTimeField(DateTimeField):
+    """A time to the second, as v3 and the embedded comments show it."""
+
+    def to_representation(self, value):
+        return super().to_representation(value.replace(microsecond=0))
+
+
+class CommentJSONParser(JSONParser):
+    """DRF's JSON parser, with a size limit and no crash on deep nesting."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        try:
+            if request is not None:
+                check_body_size(request)
+            return parse_json(stream.read() if stream is not None else b"")
+        except BadBody as err:
+            raise CommentBodyError(err) from err
+
+
+class CommentBodyError(exceptions.APIException):
+    """A :class:`~.common.BadBody` as DRF's exception."""
+
+    def __init__(self, bad_body):
+        self.status_code, self.code = bad_body.status, bad_body.code
+        super().__init__(bad_body.message)
+
+
+class CommentsMetadata(BaseMetadata):
+    """What ``OPTIONS`` answers: the endpoint and the media types it takes.
+
+    DRF's default describes a serializer's fields, which this endpoint has
+    none of in DRF's sense; CORS preflights only need a 200 and ``Allow``.
+    """
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+        }
+
+
+class CommentsPagination(BasePagination):
+    """``limit`` (default 20, at most 100) and ``offset``, with page links.
+
+    ``meta`` has ``total_count`` as in Wagtail, and ``next`` and
+    ``previous``: absolute URLs of the neighbouring pages, or ``None``.
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        offset = self._number(request, "offset", 0, 0, MAX_ID)
+        self.limit = self._number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        self.offset, self.request = offset, request
+        self.total_count = queryset.count()
+        return queryset[offset : offset + self.limit]
+
+    @staticmethod
+    def _number(request, name, default, lowest, highest):
+        text = request.GET.get(name)
+        if text is None:
+            return default
+        if not (text.isascii() and text.isdigit()) or int(text[:20]) < lowest:
+            raise BadRequestError(f"{name} must be an integer from {lowest}")
+        # Longer than the highest (Python refuses to read very long numbers).
+        if len(text.lstrip("0")) > len(str(highest)) or int(text) > highest:
+            raise BadRequestError(f"{name} cannot be higher than {highest}")
+        return int(text)
+
+    def get_paginated_response(self, data):
+        following, previous = listing_links(
+            self.request, offset=self.offset, limit=self.limit, count=self.total_count
+        )
+        meta = {
+            "total_count": self.total_count,
+            "next": following,
+            "previous": previous,
+        }
+        return Response({"meta": meta, "items": data})
+
+
 class CommentsAPIViewSet(BaseAPIViewSet):
     """Approved reader comments on live, public articles; and posting new ones.
 
@@ -150,7 +256,9 @@ class CommentsAPIViewSet(BaseAPIViewSet):
     # HTML form cannot send.
     authentication_classes = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [CommentJSONParser]
+    pagination_class = CommentsPagination
+    metadata_class = CommentsMetadata
 
     known_query_parameters = frozenset(
         [
@@ -171,7 +279,8 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         APIField("article", serializer=ArticleReferenceField()),
         "author_name",
         "body",
-        "posted_at",
+        APIField("body_html", serializer=CommentBodyField()),
+        APIField("posted_at", serializer=SecondsDateTimeField(read_only=True)),
     ]
     meta_fields = [
         "type",
@@ -186,6 +295,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         "article",
         "author_name",
         "body",
+        "body_html",
         "posted_at",
     ]
     nested_default_fields = ["id", "type", "detail_url"]
@@ -224,14 +334,6 @@ class CommentsAPIViewSet(BaseAPIViewSet):
                 + ", ".join(sorted(unknown))
             )
 
-    def paginate_queryset(self, queryset):
-        # Wagtail would pass any offset to the database, which fails on
-        # numbers larger than it stores.
-        offset = self.request.GET.get("offset", "")
-        if offset.isascii() and offset.isdigit() and int(offset) > MAX_ID:
-            raise BadRequestError(f"offset cannot be higher than {MAX_ID}")
-        return super().paginate_queryset(queryset)
-
     def get_serializer_class(self):
         if self.action == "create_view":
             # A new comment is shown as its detail view would show it.
@@ -250,10 +352,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         """Submit a comment: 201 if published, 202 if held, or the refusal."""
         fields, errors = self._read_input(request.data)
         if errors:
-            return Response(
-                {"message": "Please correct the errors below.", "errors": errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return self._refusal_response(InvalidComment(errors))
         try:
             comment = submit_api_comment(request, fields.pop("article"), **fields)
         except CommentRefused as refusal:
@@ -291,9 +390,34 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             fields[name] = value
         return fields, errors
 
+    def handle_exception(self, exc):
+        """Every error as ``{"message", "code"}``, with its status."""
+        if isinstance(exc, RequestDataTooBig):
+            return self._error(413, "The request body is too large.", REQUEST_TOO_LARGE)
+        if isinstance(exc, Http404):
+            return self._error(404, str(exc), CODES_BY_STATUS[404])
+        if isinstance(exc, BadRequestError):
+            return self._error(400, str(exc), CODES_BY_STATUS[400])
+        if isinstance(exc, exceptions.ParseError):
+            return self._error(400, "The request body is not valid JSON.", INVALID_JSON)
+        if isinstance(exc, exceptions.APIException) and not isinstance(
+            exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        ):
+            response = super().handle_exception(exc)
+            code = getattr(exc, "code", None) or CODES_BY_STATUS.get(
+                response.status_code, exc.default_code
+            )
+            response.data = {"message": str(exc.detail), "code": code}
+            return response
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def _error(status_code, message, code):
+        return Response({"message": message, "code": code}, status=status_code)
+
     @staticmethod
     def _refusal_response(refusal):
-        data = {"message": refusal.message}
+        data = {"message": refusal.message, "code": refusal.code}
         if getattr(refusal, "errors", None):
             data["errors"] = refusal.errors
         return Response(

@@ -10,43 +10,64 @@ A site adds it to Wagtail's shared v3 API before mounting that API's URLs::
 Import this module on Wagtail 8+ only; older versions have no v3 API.
 """
 
+import json
 from datetime import date, datetime
-from typing import Annotated, Literal
+from functools import wraps
+from typing import Annotated, Any, Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import paginate
+from ninja.decorators import decorate_view
+from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict, Field
 from wagtail.api.utils import get_full_url
-from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
-from wagtail.api.v3.errors import ProblemDetail, problem_response
-from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
+from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
 
-from ..comments.admission import (
-    CommentRefused,
-    InvalidComment,
-)
-from ..models import ArticlePage, Comment, CommentStatus
+from ..comments.admission import CommentRefused, InvalidComment
+from ..conf import get_setting
+from ..models import ArticlePage, Comment, CommentStatus, comment_body_html
 from .common import (
+    CODES_BY_STATUS,
+    COMMENT_NOT_FOUND,
+    DEFAULT_LIMIT,
     MAX_ID,
+    MAX_LIMIT,
     RECEIVED_MESSAGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    BadBody,
     as_moment,
+    check_body_size,
     filter_comments,
+    listing_links,
     page_html_url,
+    parse_json,
     public_comments,
     refusal_headers,
     submit_api_comment,
 )
+from .fields import api_time
 
 router = Router(tags=["comments"])
 
+
+def anonymous(request):
+    """The fallback of :data:`PUBLIC`: any caller, as an anonymous user.
+
+    Like Wagtail's ``AllowAnonymous``, it ignores a session cookie; unlike
+    it, it is a plain callable, not a security scheme, so the schema says
+    "no auth required" the OpenAPI way (an empty requirement, ``{}``)
+    instead of naming core's invalid ``{"type": "http"}`` scheme.
+    """
+    request.user = AnonymousUser()
+    return request.user
+
+
 # Public reads and anonymous posts: a bearer token is accepted but changes
 # nothing, and a session cookie is ignored (so no CSRF exposure either).
-PUBLIC = [BearerTokenAuth(), AllowAnonymous()]
-# 415: not JSON; the others: submit_comment's refusals.
-REFUSALS = (400, 403, 404, 409, 415, 429)
+PUBLIC = [BearerTokenAuth(), anonymous]
 DETAIL_URL_NAME = "wagtailapi_v3:wagtail_dvt_detail_comment"
 
 ArticleId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -98,7 +119,19 @@ class ReaderCommentSchema(Schema):
     article: ReaderCommentArticleSchema
     author_name: str
     body: str
+    #: ``body`` as the article's page renders it: escaped, with ``<br>`` and
+    #: ``rel="nofollow ugc noopener"`` links.
+    body_html: str
+    #: To the second, in UTC.
     posted_at: datetime
+
+    @staticmethod
+    def resolve_body_html(comment: Comment) -> str:
+        return str(comment_body_html(comment.body))
+
+    @staticmethod
+    def resolve_posted_at(comment: Comment) -> datetime:
+        return api_time(comment.posted_at)
 
     @staticmethod
     def resolve_meta(comment: Comment, context: dict) -> dict:
@@ -124,26 +157,183 @@ class ReaderCommentFilterSchema(Schema):
     order: Literal["posted_at", "-posted_at"] = "posted_at"
 
 
+def _text(setting: str) -> Any:
+    """A reader's text field: what the comment rules accept, in the schema.
+
+    Only documented here (``maxLength`` from the setting when this module
+    is imported, at least one non-space character, no NUL): the comment
+    rules enforce them on each post, with the current settings, as a 400
+    ``invalid_comment`` like the page's form.
+    """
+    return Field(
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": get_setting(setting),
+            "pattern": r"^[^\x00]*\S[^\x00]*$",
+        }
+    )
+
+
 class ReaderCommentCreateSchema(Schema):
     """A reader's comment. ``email`` is optional and never shown."""
 
     model_config = ConfigDict(extra="forbid")
 
     article: ArticleId
-    author_name: str
-    body: str
-    email: str = ""
+    author_name: str = _text("COMMENT_NAME_MAX_LENGTH")
+    body: str = _text("COMMENT_BODY_MAX_LENGTH")
+    email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
 
 
-class CommentsPagination(WagtailLimitOffsetPagination):
-    """Wagtail's pagination, with offsets the database can take."""
+class CommentsPagination(LimitOffsetPagination):
+    """``limit`` (default 20, at most 100) and ``offset``, with page links.
 
-    class Input(WagtailLimitOffsetPagination.Input):
+    Not Wagtail's pagination, which answers a 400 above
+    ``WAGTAILAPI_LIMIT_MAX`` (20 by default) though its schema has no maximum.
+    """
+
+    class Input(Schema):
+        limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
         offset: int = Field(default=0, ge=0, le=MAX_ID)
+
+    class Output(Schema):
+        count: int
+        #: The next and previous pages' absolute URLs; ``null`` at the ends.
+        next: str | None
+        previous: str | None
+        items: list[Any]
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        offset, limit = pagination.offset, pagination.limit
+        count = self._items_count(queryset)
+        following, previous = listing_links(
+            request, offset=offset, limit=limit, count=count
+        )
+        return {
+            "count": count,
+            "next": following,
+            "previous": previous,
+            "items": queryset[offset : offset + limit],
+        }
 
 
 class ReaderCommentReceivedSchema(Schema):
     message: str
+
+
+#: The RFC 9457 problem details of every error these operations send, with
+#: the stable ``code`` (see docs/api.md). Inline: a router cannot add a
+#: component to the shared schema.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "ReaderCommentProblem",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    400: "Not valid JSON (`invalid_json`), or refused by the comment rules "
+    "(`invalid_comment`).",
+    403: "Comments are closed, or the article is private (`comments_closed`).",
+    404: "Not found (`comment_not_found`, `article_not_found`).",
+    409: "Already posted (`comment_duplicate`).",
+    413: "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE` (`request_too_large`).",
+    415: "The body is not sent as `application/json` (`unsupported_media_type`).",
+    422: "A parameter or the body does not match this schema (`invalid_request`).",
+    429: "Posting too quickly (`comment_flood`); see `Retry-After`.",
+}
+HEADERS = {
+    201: {
+        "Location": {
+            "description": "The new comment in this API.",
+            "required": True,
+            "schema": {"type": "string", "format": "uri"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before posting again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+def _openapi(*errors: int, created: bool = False) -> dict:
+    """What ninja cannot say itself: errors in ``application/problem+json``,
+    headers, and that no authentication is needed (``{}``)."""
+    responses: dict[int, dict] = {
+        status: {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in errors
+    }
+    for status, headers in HEADERS.items():
+        if status in errors or (created and status == 201):
+            responses.setdefault(status, {})["headers"] = headers
+    return {"security": [{}], "responses": responses}
+
+
+def _problem(status: int, detail: str, code: str, errors=None) -> HttpResponse:
+    """A problem-details answer with its ``code``."""
+    response = problem_response(status=status, detail=detail, errors=errors)
+    return _with_code(response, code)
+
+
+def _with_code(response: HttpResponse, code: str | None = None) -> HttpResponse:
+    """Give a problem-details answer a ``code``, by status unless given one."""
+    data = json.loads(response.content)
+    if "code" not in data:
+        data["code"] = code or CODES_BY_STATUS.get(response.status_code, "error")
+        response.content = json.dumps(data)
+    return response
+
+
+def with_codes(run):
+    """Wrap an operation so that every error it answers carries a ``code``.
+
+    Validation errors (422) and 404s come from Wagtail's v3 error handlers,
+    which know no codes.
+    """
+
+    @wraps(run)
+    def wrapper(request, *args, **kwargs):
+        response = run(request, *args, **kwargs)
+        if response.status_code >= 400 and response.get("Content-Type") == PROBLEM_JSON:
+            response = _with_code(response)
+        return response
+
+    return wrapper
+
+
+def json_body(run):
+    """Refuse bodies that are not JSON, too large or malformed, before ninja.
+
+    Ninja reads any body as JSON whatever its content type (a cross-site
+    ``text/plain`` form must not pass), and lets Django's size limit and
+    Python's recursion limit escape as server errors.
+    """
+
+    @wraps(run)
+    def wrapper(request, *args, **kwargs):
+        try:
+            if request.content_type != "application/json":
+                raise BadBody(415, UNSUPPORTED_MEDIA_TYPE, "Send the comment as JSON.")
+            check_body_size(request)
+            parse_json(request.body)
+        except BadBody as err:
+            return _problem(err.status, err.message, err.code)
+        return run(request, *args, **kwargs)
+
+    return wrapper
 
 
 @router.get(
@@ -153,14 +343,19 @@ class ReaderCommentReceivedSchema(Schema):
     summary="List comments",
     operation_id="wagtail_dvt_comments_list",
     auth=PUBLIC,
+    openapi_extra=_openapi(422),
 )
+@decorate_view(with_codes)
 @paginate(CommentsPagination)
 def list_comments(
     request: HttpRequest,
     filters: ReaderCommentFilterSchema = Query(...),  # noqa: B008
     **kwargs,
 ):
-    """Approved comments on live, public articles; oldest first by default."""
+    """Approved comments on live, public articles; oldest first by default.
+
+    ``next`` and ``previous`` link to the neighbouring pages.
+    """
     return filter_comments(
         public_comments(request),
         article=filters.article,
@@ -177,43 +372,43 @@ def list_comments(
     summary="Comment detail",
     operation_id="wagtail_dvt_comments_detail",
     auth=PUBLIC,
+    openapi_extra=_openapi(404, 422),
 )
+@decorate_view(with_codes)
 def get_comment(request: HttpRequest, comment_id: int):
-    """One approved comment on a live, public article."""
-    return get_object_or_404(public_comments(request), pk=comment_id)
+    """One approved comment on a live, public article; 404 for any other id."""
+    comment = public_comments(request).filter(pk=comment_id).first()
+    if comment is None:
+        return _problem(404, "No Comment matches the given query.", COMMENT_NOT_FOUND)
+    return comment
 
 
 @router.post(
     "/",
-    response={
-        201: ReaderCommentSchema,
-        202: ReaderCommentReceivedSchema,
-        **dict.fromkeys(REFUSALS, ProblemDetail),
-    },
+    response={201: ReaderCommentSchema, 202: ReaderCommentReceivedSchema},
     url_name="wagtail_dvt_create_comment",
     summary="Submit a comment",
     operation_id="wagtail_dvt_comments_create",
     auth=PUBLIC,
+    openapi_extra=_openapi(400, 403, 404, 409, 413, 415, 422, 429, created=True),
 )
+@decorate_view(with_codes, json_body)
 def create_comment(
     request: HttpRequest, response: HttpResponse, data: ReaderCommentCreateSchema
 ):
     """Submit a reader's comment, under the same rules as the page's form.
 
     201 with the comment when it is published at once; 202 when it awaits
-    moderation (also for spam, so a spammer learns nothing); 400, 403, 404,
-    409 or 429 (with ``Retry-After``) when it is refused.
+    moderation (also for spam, so a spammer learns nothing); a problem with
+    a ``code`` when it is refused.
     """
-    if request.content_type != "application/json":
-        # Ninja reads any body as JSON; a cross-site text/plain form must not.
-        return problem_response(status=415, detail="Send the comment as JSON.")
     try:
         comment = submit_api_comment(
             request,
             data.article,
             author_name=data.author_name,
             body=data.body,
-            email=data.email,
+            email=data.email or "",
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)
@@ -233,12 +428,53 @@ def _refusal_response(refusal: CommentRefused):
             for field, messages in refusal.errors.items()
             for message in messages
         ]
-    response = problem_response(
-        status=refusal.status_code, detail=refusal.message, errors=errors
-    )
+    response = _problem(refusal.status_code, refusal.message, refusal.code, errors)
     for name, value in refusal_headers(refusal).items():
         response[name] = value
     return response
 
 
-__all__ = ["ReaderCommentSchema", "router"]
+def fix_anonymous_security(api) -> None:
+    """Make Wagtail's v3 OpenAPI document valid: call once in the site's api.py.
+
+    Wagtail 8's ``AllowAnonymous`` is published as the security scheme
+    ``{"type": "http"}`` with no ``scheme``, which OpenAPI 3.1 forbids, so
+    validators and client generators reject the whole document. This drops
+    that scheme from ``api``'s document and turns each requirement naming it
+    into ``{}``, OpenAPI's "no authentication needed". Requests are not
+    affected: only the document changes, and only for this ``api`` instance.
+    """
+    generate = api.get_openapi_schema
+
+    @wraps(generate)
+    def get_openapi_schema(*args, **kwargs):
+        schema = generate(*args, **kwargs)
+        schemes = schema.get("components", {}).get("securitySchemes", {})
+        broken = {
+            name
+            for name, scheme in schemes.items()
+            if scheme.get("type") == "http" and "scheme" not in scheme
+        }
+        if not broken:
+            return schema
+        for name in broken:
+            del schemes[name]
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "security" in operation:
+                    operation["security"] = _without(operation["security"], broken)
+        return schema
+
+    api.get_openapi_schema = get_openapi_schema
+
+
+def _without(requirements: list[dict], broken: set[str]) -> list[dict]:
+    fixed = []
+    for requirement in requirements:
+        kept = {name: v for name, v in requirement.items() if name not in broken}
+        if kept not in fixed:
+            fixed.append(kept)
+    return fixed
+
+
+__all__ = ["ReaderCommentSchema", "fix_anonymous_security", "router"]

@@ -55,6 +55,8 @@ class CommentRefused(Exception):
     """A comment that is not stored; ``status_code`` is the HTTP answer."""
 
     status_code = 400
+    #: A stable, machine-readable name of the refusal, sent as the APIs' ``code``.
+    code = "comment_refused"
     default_message = _("Your comment could not be accepted.")
 
     def __init__(self, message=None):
@@ -66,6 +68,7 @@ class InvalidComment(CommentRefused):
     """A missing, overlong or malformed field; ``errors`` maps fields to messages."""
 
     status_code = 400
+    code = "invalid_comment"
     default_message = _("Please correct the errors below.")
 
     def __init__(self, errors, message=None):
@@ -77,6 +80,7 @@ class CommentsClosed(CommentRefused):
     """Comments are closed on this article, or the article is private."""
 
     status_code = 403
+    code = "comments_closed"
     default_message = _("Comments are closed on this article.")
 
 
@@ -84,6 +88,7 @@ class ArticleNotFound(CommentRefused):
     """The page is not a live article."""
 
     status_code = 404
+    code = "article_not_found"
     default_message = _("There is no such article.")
 
 
@@ -91,6 +96,7 @@ class DuplicateComment(CommentRefused):
     """The same name already posted the same text on this article, and it is public."""
 
     status_code = 409
+    code = "comment_duplicate"
     default_message = _("You have already posted this comment.")
 
 
@@ -98,6 +104,7 @@ class CommentFlood(CommentRefused):
     """The client address posted a comment less than ``FLOOD_INTERVAL`` ago."""
 
     status_code = 429
+    code = "comment_flood"
     default_message = _("You are posting comments too quickly. Please slow down.")
 
     def __init__(self, retry_after, message=None):
