@@ -10,6 +10,7 @@ A site adds it to Wagtail's shared v3 API before mounting that API's URLs::
 Import this module on Wagtail 8+ only; older versions have no v3 API.
 """
 
+import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -39,6 +40,7 @@ from .common import (
     refusal_headers,
     submit_api_comment,
 )
+from .tokens import AuthenticationRequired, check_api_post, issue_api_token
 
 router = Router(tags=["comments"])
 
@@ -133,6 +135,16 @@ class ReaderCommentCreateSchema(Schema):
     author_name: str
     body: str
     email: str = ""
+    token: str = Field(
+        default="",
+        description=(
+            "The token from GET /comments/token/?article=; required when the "
+            'site\'s API_COMMENTS setting is "token" (the default).'
+        ),
+    )
+    honeypot: str = Field(
+        default="", description="Leave empty: only spam bots fill it in."
+    )
 
 
 class CommentsPagination(WagtailLimitOffsetPagination):
@@ -168,6 +180,48 @@ def list_comments(
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
     )
+
+
+# Before the detail route, whose "{comment_id}" would match "token".
+class CommentTokenFilterSchema(Schema):
+    article: ArticleId
+
+
+class CommentTokenSchema(Schema):
+    """A token to send back, as ``token``, with a comment on ``article``."""
+
+    article: int
+    token: str
+    #: Seconds to wait before posting with it; earlier posts get ``too_fast``.
+    min_age: int
+    #: Seconds it stays valid; later posts get ``token_expired``.
+    max_age: int
+
+
+@router.get(
+    "/token/",
+    response={200: CommentTokenSchema, **dict.fromkeys((403, 404), ProblemDetail)},
+    url_name="wagtail_dvt_comment_token",
+    summary="Get a comment token",
+    operation_id="wagtail_dvt_comments_token",
+    auth=PUBLIC,
+)
+def get_comment_token(
+    request: HttpRequest,
+    response: HttpResponse,
+    filters: CommentTokenFilterSchema = Query(...),  # noqa: B008
+):
+    """A signed token for posting a comment on a live, public article.
+
+    Valid from ``min_age`` to ``max_age`` seconds after it is made; never
+    cached. 403 when comments are closed, 404 for no such public article.
+    """
+    try:
+        data = issue_api_token(request, filters.article)
+    except CommentRefused as refusal:
+        return _refusal_response(refusal)
+    response["Cache-Control"] = "no-store"
+    return data
 
 
 @router.get(
@@ -208,6 +262,9 @@ def create_comment(
         # Ninja reads any body as JSON; a cross-site text/plain form must not.
         return problem_response(status=415, detail="Send the comment as JSON.")
     try:
+        check_api_post(
+            request.user, data.article, token=data.token, honeypot=data.honeypot
+        )
         comment = submit_api_comment(
             request,
             data.article,
@@ -233,9 +290,17 @@ def _refusal_response(refusal: CommentRefused):
             for field, messages in refusal.errors.items()
             for message in messages
         ]
-    response = problem_response(
-        status=refusal.status_code, detail=refusal.message, errors=errors
-    )
+    status = refusal.status_code
+    if isinstance(refusal, AuthenticationRequired):
+        status = 401  # v3 signs in with a bearer token: say so.
+    response = problem_response(status=status, detail=refusal.message, errors=errors)
+    code = getattr(refusal, "code", None)
+    if code:
+        problem = json.loads(response.content)
+        problem["code"] = code
+        response.content = json.dumps(problem)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
     for name, value in refusal_headers(refusal).items():
         response[name] = value
     return response
