@@ -7,3 +7,8 @@ class WagtailDvtAppConfig(AppConfig):
     label = "wagtail_dvt"
     verbose_name = _("Articles and reader comments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import cache
+
+        cache.connect()
