@@ -90,6 +90,8 @@ def test_the_front_end_reads_and_posts_a_comment(client, api, cors, page):
 
     assert response.status_code == 202, response.content
     assert response["Access-Control-Allow-Origin"] == FRONT
+    exposed = response["Access-Control-Expose-Headers"].split(", ")
+    assert {"Location", "Retry-After"} <= set(exposed)
     comment = Comment.objects.get()
     assert (comment.page_id, comment.status) == (page.pk, CommentStatus.PENDING)
 

@@ -153,3 +153,6 @@ CORS_ALLOWED_ORIGINS = [
     for origin in os.environ.get("DEMO_CORS_ORIGIN", "").split(",")
     if origin.strip()
 ]
+# A front-end reads these from the API's answers: where a comment was
+# published, and how long to wait after a 429.
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
