@@ -177,7 +177,11 @@ def test_off_refuses_posts_and_tokens(client, api, page, dvt):
 def test_unknown_mode_is_a_configuration_error(client, api, page, dvt):
     from django.core.exceptions import ImproperlyConfigured
 
+    from wagtail_dvt.checks import check_api_comments_mode
+
+    assert check_api_comments_mode() == []
     dvt(API_COMMENTS="closed")
+    assert [error.id for error in check_api_comments_mode()] == ["wagtail_dvt.E001"]
     with pytest.raises(ImproperlyConfigured, match="API_COMMENTS"):
         post(client, api, page)
 

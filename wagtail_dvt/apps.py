@@ -9,6 +9,6 @@ class WagtailDvtAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import cache
+        from . import cache, checks  # noqa: F401 - checks registers itself
 
         cache.connect()
