@@ -186,7 +186,14 @@ def _article_saved(sender, instance, using, **kwargs):
 def _article_published(sender, instance, **kwargs):
     # Wagtail purges the page URLs itself; the API's copies are ours.
     if isinstance(instance, ArticlePage):
-        transaction.on_commit(lambda: purge_articles([instance], include_pages=False))
+        transaction.on_commit(lambda: _purge_api_urls(instance))
+
+
+def _purge_api_urls(article):
+    try:
+        purge_articles([article], include_pages=False)
+    except Exception:
+        logger.exception("Could not purge the front-end cache of %s", article)
 
 
 def connect():
