@@ -270,3 +270,23 @@ def test_a_failing_receiver_does_not_fail_the_moderator(
     assert Comment.objects.get().status == APPROVED
     assert signalled == [articles[0].pk]
     assert set(purged) == expected_urls(articles[0])
+
+
+def test_a_reimport_that_adds_comments_purges_its_article(
+    root_page, purged, signalled, django_capture_on_commit_callbacks
+):
+    from wagtail_dvt.importer import import_document
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_document(parent=root_page)
+        first = Comment.objects.filter(page_id=result.page_id).order_by("pk")[0]
+        first.delete()
+    purged.clear()
+    signalled.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_document(parent=root_page)
+
+    assert again.page_id == result.page_id
+    assert signalled == [result.page_id]
+    assert set(purged) == expected_urls(ArticlePage.objects.get(pk=result.page_id))

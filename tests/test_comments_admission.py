@@ -447,7 +447,10 @@ def test_no_email_for_approved_or_spam_comments(
     set_dvt(settings, **dvt)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         post(article)
-    assert callbacks == []
+    # A published comment purges caches after the commit (cache.py); no mail.
+    assert [getattr(callback, "func", None) for callback in callbacks] == [None] * len(
+        callbacks
+    )
     assert mailoutbox == []
 
 

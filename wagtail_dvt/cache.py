@@ -93,8 +93,10 @@ class _ChangedArticles:
 
     def __init__(self):
         self.ids = set()
+        self.flushed = False
 
     def flush(self):
+        self.flushed = True
         articles = list(ArticlePage.objects.filter(pk__in=self.ids).specific())
         self.ids.clear()
         if not articles:
@@ -130,8 +132,10 @@ def articles_changed(article_ids, using=None) -> None:
         return
     batch = getattr(connection, "_wagtail_dvt_changed_articles", None)
     # A batch whose callback a rollback discarded must not swallow new ids.
-    pending = batch is not None and any(
-        entry[1] == batch.flush for entry in connection.run_on_commit
+    pending = (
+        batch is not None
+        and not batch.flushed
+        and any(entry[1] == batch.flush for entry in connection.run_on_commit)
     )
     if not pending:
         batch = _ChangedArticles()

@@ -27,6 +27,7 @@ from wagtail.search.signal_handlers import (
 from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
+from ..cache import articles_changed
 from ..models import ArticlePage, Comment, CommentStatus
 from .errors import DocumentError, ParentPageError, WriteConflict
 from .lookup import PageNotFound, find_page
@@ -299,6 +300,10 @@ def _update_article(source, document, slug, parent, options) -> ImportResult:
         if needs_publish or (needs_revision and options.publish):
             revision.publish()
         Comment.objects.bulk_create(new_comments)
+        if any(comment.status == CommentStatus.APPROVED for comment in new_comments):
+            # bulk_create sends no signal: purge the article's caches, and
+            # send comments_changed, once the import commits.
+            articles_changed([page.pk])
         page.refresh_from_db()
     return _result(source, document, UPDATED, page, len(new_comments), options)
 
