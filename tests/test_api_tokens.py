@@ -237,5 +237,7 @@ def test_v3_schema_types_the_token_endpoint_and_fields(client):
     assert {"200", "403", "404"} <= set(token_op["responses"])
     create = schema["components"]["schemas"]["ReaderCommentCreateSchema"]
     assert {"token", "honeypot"} <= set(create["properties"])
+    create_op = schema["paths"]["/api/v3/comments/"]["post"]
+    assert "401" in create_op["responses"]  # API_COMMENTS = "authenticated"
     token_schema = schema["components"]["schemas"]["CommentTokenSchema"]
     assert set(token_schema["required"]) == {"article", "token", "min_age", "max_age"}

@@ -47,8 +47,9 @@ router = Router(tags=["comments"])
 # Public reads and anonymous posts: a bearer token is accepted but changes
 # nothing, and a session cookie is ignored (so no CSRF exposure either).
 PUBLIC = [BearerTokenAuth(), AllowAnonymous()]
-# 415: not JSON; the others: submit_comment's refusals.
-REFUSALS = (400, 403, 404, 409, 415, 429)
+# 415: not JSON; 401: API_COMMENTS = "authenticated" and no bearer token;
+# the others: submit_comment's refusals and the API_COMMENTS checks.
+REFUSALS = (400, 401, 403, 404, 409, 415, 429)
 DETAIL_URL_NAME = "wagtailapi_v3:wagtail_dvt_detail_comment"
 
 ArticleId = Annotated[int, Field(ge=1, le=MAX_ID)]
