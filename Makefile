@@ -22,6 +22,10 @@ DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 DEMO_USERNAME ?= admin
 DEMO_PASSWORD ?= changeme
+# Origins (comma-separated) of a front-end allowed to call the demo's API.
+DEMO_CORS_ORIGIN ?=
+# The demo's settings read these too: the Site and absolute URLs match them.
+export DEMO_HOST DEMO_PORT DEMO_CORS_ORIGIN
 
 PYTHON_CANDIDATES := python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3 \
 	python3.12 python3.11 python3
@@ -73,6 +77,7 @@ install: $(INSTALL_STAMP)
 
 demo: $(INSTALL_STAMP)
 	$(MANAGE) migrate --noinput
+	@$(MANAGE) shell --no-imports -c "$$DEMO_SITE_SCRIPT"
 	$(MANAGE) import_article
 	@DEMO_USERNAME='$(DEMO_USERNAME)' DEMO_PASSWORD='$(DEMO_PASSWORD)' \
 		$(MANAGE) shell --no-imports -c "$$DEMO_SUPERUSER_SCRIPT"
@@ -82,6 +87,17 @@ demo: $(INSTALL_STAMP)
 	@echo "  Login: $(DEMO_USERNAME) / $(DEMO_PASSWORD)"
 	@echo
 	$(MANAGE) runserver $(DEMO_HOST):$(DEMO_PORT)
+
+# Points the default Site at where the demo serves, so that page URLs (and the
+# import report's) are http://$(DEMO_HOST):$(DEMO_PORT)/...
+define DEMO_SITE_SCRIPT
+import os
+from wagtail.models import Site
+Site.objects.filter(is_default_site=True).update(
+    hostname=os.environ["DEMO_HOST"], port=int(os.environ["DEMO_PORT"])
+)
+endef
+export DEMO_SITE_SCRIPT
 
 # Creates the demo superuser, or resets its password if it already exists.
 define DEMO_SUPERUSER_SCRIPT

@@ -5,6 +5,7 @@ wagtail-dvt supplies a pages endpoint (Wagtail's, with listings at a flat query
 count) and the comments endpoints.
 """
 
+from django.apps import apps
 from django.urls import path
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -18,6 +19,12 @@ api_router.register_endpoint("pages", ArticlePagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 api_router.register_endpoint("documents", DocumentsAPIViewSet)
 api_router.register_endpoint("comments", CommentsAPIViewSet)
+
+if apps.is_installed("wagtail_headless_preview"):
+    # Draft articles for a headless front-end's preview (docs/api.md).
+    from wagtail_dvt.api.preview import ArticlePreviewAPIViewSet
+
+    api_router.register_endpoint("page_preview", ArticlePreviewAPIViewSet)
 
 api_urlpatterns = [
     path("api/v2/", api_router.urls),

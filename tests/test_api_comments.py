@@ -294,7 +294,8 @@ def post(client, data, **headers):
 
 @pytest.fixture
 def comment_settings(settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False}
+    # These tests are about the comment rules: no token (see test_api_tokens.py).
+    settings.WAGTAIL_DVT = {"API_COMMENTS": "open", "NOTIFY_MODERATORS": False}
     return settings
 
 
@@ -329,6 +330,7 @@ def test_post_stores_a_pending_comment_and_answers_202(
 
 def test_spam_gets_the_same_answer_as_pending(client, articles, comment_settings):
     comment_settings.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
         "NOTIFY_MODERATORS": False,
         "DISALLOWED_WORDS": ["casino"],
     }
@@ -346,7 +348,11 @@ def test_spam_gets_the_same_answer_as_pending(client, articles, comment_settings
 def test_approved_comment_answers_201_with_the_comment(
     client, articles, comment_settings
 ):
-    comment_settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
+    comment_settings.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "AUTO_APPROVE": True,
+    }
     page = articles["public"]
 
     response = post(client, new_comment(page, email="nina@example.org"))
@@ -491,7 +497,11 @@ def test_flood_is_a_429_with_retry_after(client, articles, comment_settings):
 
 
 def test_markup_is_stored_and_returned_as_text(client, articles, comment_settings):
-    comment_settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
+    comment_settings.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "AUTO_APPROVE": True,
+    }
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
     response = post(

@@ -306,7 +306,8 @@ def test_hidden_and_private_comments_are_not_found(client, article, hidden):
 
 @pytest.fixture
 def quiet(settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False}
+    # These tests are about the comment rules: no token (see test_api_tokens.py).
+    settings.WAGTAIL_DVT = {"API_COMMENTS": "open", "NOTIFY_MODERATORS": False}
     return settings
 
 
@@ -331,7 +332,11 @@ def test_post_pending_comment_is_a_202(client, article, quiet):
 
 
 def test_post_approved_comment_is_a_201(client, article, quiet):
-    quiet.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
+    quiet.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "AUTO_APPROVE": True,
+    }
 
     response = send(client, "post", COMMENTS, new_comment(article, email="v@x.org"))
 
@@ -344,7 +349,11 @@ def test_post_approved_comment_is_a_201(client, article, quiet):
 
 
 def test_spam_and_pending_answers_are_identical(client, article, quiet):
-    quiet.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "DISALLOWED_WORDS": ["pills"]}
+    quiet.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "DISALLOWED_WORDS": ["pills"],
+    }
     pending = send(client, "post", COMMENTS, new_comment(article))
     spam = client.post(
         COMMENTS,

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,9 +9,8 @@ class WagtailDvtAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .conf import check_unknown_settings
+        # Importing these registers the system checks and connects the
+        # receivers that purge caches and record deleted comments.
+        from . import cache, checks, tombstones  # noqa: F401
 
-        checks.register(check_unknown_settings, checks.Tags.compatibility)
-
-        # Connects the receiver that records deleted comments.
-        from . import tombstones  # noqa: F401
+        cache.connect()

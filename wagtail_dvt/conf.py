@@ -58,6 +58,11 @@ DEFAULTS = {
     # entries from the right is used (the one your outermost proxy saw).
     "TRUSTED_PROXY_HEADER": None,
     "TRUSTED_PROXY_COUNT": 1,
+    # -- Posting through the API (see docs/api.md) --
+    # Who may post comments through the API: "token" (anyone, with a signed
+    # token fetched from the API and an empty honeypot, as the page's form),
+    # "open" (anyone, no token), "authenticated" (signed-in users) or "off".
+    "API_COMMENTS": "token",
 }
 
 

@@ -352,6 +352,10 @@ class Comment(models.Model):
     #: What readers see of a comment; loading only these keeps long pages fast.
     PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")
 
+    #: The status as loaded from the database (``None`` if not loaded), so
+    #: that a save knows whether the comment was public (see ``cache.py``).
+    _loaded_status = None
+
     class Meta:
         ordering = ["posted_at", "pk"]
         verbose_name = _("reader comment")
@@ -371,6 +375,12 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author_name} on {self.posted_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        comment = super().from_db(db, field_names, values, **kwargs)
+        comment._loaded_status = comment.__dict__.get("status")
+        return comment
 
     def body_html(self):
         """The comment text as safe HTML; see :func:`comment_body_html`."""

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
+    "corsheaders",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,6 +43,8 @@ if WAGTAIL_VERSION >= (8, 0):
     INSTALLED_APPS += ["wagtail.api.v3", "ninja"]
 
 MIDDLEWARE = [
+    # First, so that it answers CORS preflights itself (see docs/api.md).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,3 +142,17 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 # and their defaults are listed in wagtail_dvt/conf.py, for example:
 #     WAGTAIL_DVT = {"BASE_TEMPLATE": "base.html"}
 WAGTAIL_DVT = {}
+
+# A front-end on another origin may read the API and post comments through it
+# (django-cors-headers): only under /api/, and only from the origins listed in
+# DEMO_CORS_ORIGIN (comma-separated, e.g. "http://localhost:3000"). No cookies
+# cross: anonymous posts carry the API's comment token in their JSON body.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOWED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("DEMO_CORS_ORIGIN", "").split(",")
+    if origin.strip()
+]
+# A front-end reads these from the API's answers: where a comment was
+# published, and how long to wait after a 429.
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]

@@ -11,6 +11,13 @@ SECRET_KEY = "wagtail-dvt-test-secret-key"  # noqa: S105
 
 ALLOWED_HOSTS = ["*"]
 
+# The headless preview recipe of docs/api.md, tested in test_headless_preview.py.
+INSTALLED_APPS = [
+    "example_site.headless",
+    "wagtail_headless_preview",
+    *INSTALLED_APPS,  # noqa: F405
+]
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 WAGTAILSEARCH_BACKENDS = {

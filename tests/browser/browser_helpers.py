@@ -35,6 +35,10 @@ class LiveSite:
     url: str
     home_id: int
     article_id: int
+    #: An origin the site allows for CORS (DEMO_CORS_ORIGIN), for a front-end.
+    front_origin: str = ""
+    #: The site's SQLite database, to check what a test stored.
+    database: Path | None = None
     username: str = USERNAME
     password: str = PASSWORD
 

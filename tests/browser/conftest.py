@@ -118,6 +118,10 @@ def _free_port() -> int:
 def live_site(browser_prerequisites, tmp_path_factory):
     """The example site, served by ``runserver`` for the whole session."""
     workdir = tmp_path_factory.mktemp("live-site")
+    port = _free_port()
+    # Another origin than the site's (another port), allowed by
+    # the example site's CORS settings: test_front_end.py serves a page there.
+    front_origin = f"http://127.0.0.1:{_free_port()}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "example_site.settings.dev",
@@ -129,6 +133,10 @@ def live_site(browser_prerequisites, tmp_path_factory):
         "BROWSER_USERNAME": USERNAME,
         "BROWSER_PASSWORD": PASSWORD,
         "PYTHONUNBUFFERED": "1",
+        # Absolute URLs (WAGTAILAPI_BASE_URL) lead to this server.
+        "DEMO_HOST": "127.0.0.1",
+        "DEMO_PORT": str(port),
+        "DEMO_CORS_ORIGIN": front_origin,
     }
     bootstrap = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", BOOTSTRAP],
@@ -142,7 +150,6 @@ def live_site(browser_prerequisites, tmp_path_factory):
         pytest.fail(f"Setting up the example site failed:\n{bootstrap.stderr}")
     ids = json.loads(bootstrap.stdout.strip().splitlines()[-1])
 
-    port = _free_port()
     log_path = workdir / "server.log"
     SERVER_LOGS.append(log_path)
     with log_path.open("w") as log:
@@ -159,7 +166,12 @@ def live_site(browser_prerequisites, tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    site = LiveSite(url=f"http://127.0.0.1:{port}", **ids)
+    site = LiveSite(
+        url=f"http://127.0.0.1:{port}",
+        front_origin=front_origin,
+        database=workdir / "db.sqlite3",
+        **ids,
+    )
     try:
         _wait_until_serving(site.url + "/", server, log_path)
         yield site

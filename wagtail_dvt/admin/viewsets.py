@@ -28,6 +28,7 @@ from wagtail.snippets.models import SnippetAdminURLFinder
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from ..cache import articles_changed
 from ..models import ArticlePage, Comment, CommentStatus
 
 MODERATE_CODENAME = "moderate_comment"
@@ -234,6 +235,14 @@ class CommentStatusBulkAction(ListingSelectionMixin, SnippetBulkAction):
     def execute_action(cls, objects, **kwargs):
         Comment.objects.filter(pk__in=[comment.pk for comment in objects]).update(
             status=cls.status
+        )
+        # update() sends no signal: purge and signal the articles whose public
+        # comments change, once each, when Wagtail's transaction commits.
+        published = cls.status == CommentStatus.APPROVED
+        articles_changed(
+            comment.page_id
+            for comment in objects
+            if (comment.status == CommentStatus.APPROVED) != published
         )
         return len(objects), 0
 

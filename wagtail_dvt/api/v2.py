@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.urls import path
 from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.fields import DateTimeField, Field
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.metadata import BaseMetadata
@@ -49,10 +50,19 @@ from .common import (
     refusal_headers,
     submit_api_comment,
 )
+from .tokens import (
+    HONEYPOT_FIELD,
+    TOKEN_FIELD,
+    api_comments_mode,
+    check_api_post,
+    issue_api_token,
+)
 
 #: What a POST may contain; anything else (``status``, ``ip_address``...) is
 #: refused rather than silently dropped, so a client learns of its mistake.
-INPUT_FIELDS = frozenset(["article", "author_name", "body", "email"])
+INPUT_FIELDS = frozenset(
+    ["article", "author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD]
+)
 
 
 #: The reverse one-to-one from a ``Page`` to its ``ArticlePage`` row.
@@ -319,8 +329,15 @@ class CommentsAPIViewSet(BaseAPIViewSet):
                 name="listing",
             ),
             path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+            path("token/", cls.as_view({"get": "token_view"}), name="token"),
             path("find/", cls.as_view({"get": "find_view"}), name="find"),
         ]
+
+    def get_authenticators(self):
+        # Signed-in posting reads the Django session, with DRF's CSRF check.
+        if api_comments_mode() == "authenticated":
+            return [SessionAuthentication()]
+        return super().get_authenticators()
 
     def get_queryset(self):
         return public_comments(self.request)
@@ -353,8 +370,15 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         fields, errors = self._read_input(request.data)
         if errors:
             return self._refusal_response(InvalidComment(errors))
+        article = fields.pop("article")
         try:
-            comment = submit_api_comment(request, fields.pop("article"), **fields)
+            check_api_post(
+                request.user,
+                article,
+                token=fields.pop(TOKEN_FIELD),
+                honeypot=fields.pop(HONEYPOT_FIELD),
+            )
+            comment = submit_api_comment(request, article, **fields)
         except CommentRefused as refusal:
             return self._refusal_response(refusal)
 
@@ -365,6 +389,17 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         data = self.get_serializer(comment).data
         headers = {"Location": data["meta"]["detail_url"]} if "meta" in data else {}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def token_view(self, request):
+        """A token for posting a comment on ``?article=``; never cached."""
+        article = parse_id(request.GET.get("article"))
+        if article is None:
+            raise BadRequestError("article must be a page id")
+        try:
+            data = issue_api_token(request, article)
+        except CommentRefused as refusal:
+            return self._refusal_response(refusal)
+        return Response(data, headers={"Cache-Control": "no-store"})
 
     @staticmethod
     def _read_input(data):
@@ -381,7 +416,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         elif article is None:
             errors["article"] = ["A valid article id is required."]
         fields = {"article": article}
-        for name in ("author_name", "body", "email"):
+        for name in ("author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD):
             value = data.get(name, "")
             if value is None:
                 value = ""

@@ -49,6 +49,7 @@ from .common import (
     submit_api_comment,
 )
 from .fields import api_time
+from .tokens import AuthenticationRequired, check_api_post, issue_api_token
 
 router = Router(tags=["comments"])
 
@@ -183,6 +184,16 @@ class ReaderCommentCreateSchema(Schema):
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH")
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
+    token: str = Field(
+        default="",
+        description=(
+            "The token from GET /comments/token/?article=; required when the "
+            'site\'s API_COMMENTS setting is "token" (the default).'
+        ),
+    )
+    honeypot: str = Field(
+        default="", description="Leave empty: only spam bots fill it in."
+    )
 
 
 class CommentsPagination(LimitOffsetPagination):
@@ -238,9 +249,13 @@ PROBLEM_SCHEMA = {
     },
 }
 ERROR_DESCRIPTIONS = {
-    400: "Not valid JSON (`invalid_json`), or refused by the comment rules "
-    "(`invalid_comment`).",
-    403: "Comments are closed, or the article is private (`comments_closed`).",
+    400: "Not valid JSON (`invalid_json`), refused by the comment rules "
+    "(`invalid_comment`), or without a valid token (`token_missing`, "
+    "`token_invalid`, `token_expired`, `too_fast`, `honeypot`).",
+    401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
+    "(`authentication_required`).",
+    403: "Comments are closed, the article is private (`comments_closed`), or "
+    "API comments are off (`api_comments_off`).",
     404: "Not found (`comment_not_found`, `article_not_found`).",
     409: "Already posted (`comment_duplicate`).",
     413: "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE` (`request_too_large`).",
@@ -365,6 +380,50 @@ def list_comments(
     )
 
 
+# Before the detail route, whose "{comment_id}" would match "token".
+class CommentTokenFilterSchema(Schema):
+    article: ArticleId
+
+
+class CommentTokenSchema(Schema):
+    """A token to send back, as ``token``, with a comment on ``article``."""
+
+    article: int
+    token: str
+    #: Seconds to wait before posting with it; earlier posts get ``too_fast``.
+    min_age: int
+    #: Seconds it stays valid; later posts get ``token_expired``.
+    max_age: int
+
+
+@router.get(
+    "/token/",
+    response=CommentTokenSchema,
+    url_name="wagtail_dvt_comment_token",
+    summary="Get a comment token",
+    operation_id="wagtail_dvt_comments_token",
+    auth=PUBLIC,
+    openapi_extra=_openapi(403, 404, 422),
+)
+@decorate_view(with_codes)
+def get_comment_token(
+    request: HttpRequest,
+    response: HttpResponse,
+    filters: CommentTokenFilterSchema = Query(...),  # noqa: B008
+):
+    """A signed token for posting a comment on a live, public article.
+
+    Valid from ``min_age`` to ``max_age`` seconds after it is made; never
+    cached. 403 when comments are closed, 404 for no such public article.
+    """
+    try:
+        data = issue_api_token(request, filters.article)
+    except CommentRefused as refusal:
+        return _refusal_response(refusal)
+    response["Cache-Control"] = "no-store"
+    return data
+
+
 @router.get(
     "/{comment_id}/",
     response=ReaderCommentSchema,
@@ -390,7 +449,7 @@ def get_comment(request: HttpRequest, comment_id: int):
     summary="Submit a comment",
     operation_id="wagtail_dvt_comments_create",
     auth=PUBLIC,
-    openapi_extra=_openapi(400, 403, 404, 409, 413, 415, 422, 429, created=True),
+    openapi_extra=_openapi(400, 401, 403, 404, 409, 413, 415, 422, 429, created=True),
 )
 @decorate_view(with_codes, json_body)
 def create_comment(
@@ -403,6 +462,9 @@ def create_comment(
     a ``code`` when it is refused.
     """
     try:
+        check_api_post(
+            request.user, data.article, token=data.token, honeypot=data.honeypot
+        )
         comment = submit_api_comment(
             request,
             data.article,
@@ -428,7 +490,12 @@ def _refusal_response(refusal: CommentRefused):
             for field, messages in refusal.errors.items()
             for message in messages
         ]
-    response = _problem(refusal.status_code, refusal.message, refusal.code, errors)
+    status = refusal.status_code
+    if isinstance(refusal, AuthenticationRequired):
+        status = 401  # v3 signs in with a bearer token: say so.
+    response = _problem(status, refusal.message, refusal.code, errors)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
     for name, value in refusal_headers(refusal).items():
         response[name] = value
     return response

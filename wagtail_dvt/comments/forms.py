@@ -69,8 +69,12 @@ class FormTokenSigner(signing.TimestampSigner):
     was shown as 2 s old; milliseconds keep the minimum age exact.
     """
 
+    #: Subclasses sign other kinds of token with a salt of their own, so that
+    #: one kind can never be passed off as another.
+    token_salt = TOKEN_SALT
+
     def __init__(self):
-        super().__init__(salt=TOKEN_SALT)
+        super().__init__(salt=self.token_salt)
 
     def timestamp(self):
         return signing.b62_encode(int(time.time() * 1000))

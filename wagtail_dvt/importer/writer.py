@@ -27,6 +27,7 @@ from wagtail.search.signal_handlers import (
 from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
+from ..cache import articles_changed
 from ..models import ArticlePage, Comment, CommentStatus
 from ..tombstones import DeletedComment
 from .errors import DocumentError, ParentPageError, WriteConflict
@@ -441,10 +442,14 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
             ImportedRevision.objects.create(revision=revision)
         if publishes:
             revision.publish()
-        Comment.objects.bulk_create(
+        comments = Comment.objects.bulk_create(
             _new_comment(page, comment, posted_at, options)
             for comment, posted_at in new_comments
         )
+        if any(comment.status == CommentStatus.APPROVED for comment in comments):
+            # bulk_create sends no signal: purge the article's caches, and
+            # send comments_changed, once the import commits.
+            articles_changed([page.pk])
         page.refresh_from_db()
     return _result(
         source,

@@ -1,0 +1,243 @@
+"""Posting comments through API v2 and v3 under ``WAGTAIL_DVT["API_COMMENTS"]``:
+the signed per-article token and honeypot by default, "open", "authenticated"
+and "off". Every refusal is a 4xx with a stable ``code``, and stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+from django.core import signing
+from django.test import Client
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.models import PageViewRestriction
+
+from wagtail_dvt.api.tokens import ApiTokenSigner
+from wagtail_dvt.comments.forms import make_form_token
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+
+def make_article(parent, title, *, live=True):
+    return parent.add_child(
+        instance=ArticlePage(
+            title=title,
+            author="Ada Author",
+            date=dt.date(2024, 5, 1),
+            body=[("section", {"heading": "Intro", "content": "Text."})],
+            live=live,
+        )
+    )
+
+
+needs_v3 = pytest.mark.skipif(
+    WAGTAIL_VERSION < (8, 0), reason="Wagtail's API v3 needs Wagtail 8"
+)
+VERSIONS = [
+    pytest.param("/api/v2/comments/", id="v2"),
+    pytest.param("/api/v3/comments/", id="v3", marks=needs_v3),
+]
+
+
+@pytest.fixture(params=VERSIONS)
+def api(request):
+    return request.param
+
+
+@pytest.fixture
+def dvt(settings):
+    """Default ``API_COMMENTS``; no wait before a token may be used."""
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FORM_TOKEN_MIN_AGE": 0}
+
+    def configure(**options):
+        settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, **options}
+
+    return configure
+
+
+@pytest.fixture
+def page(root_page):
+    return make_article(root_page, "Tokens")
+
+
+def fetch_token(client, api, page, **extra):
+    return client.get(f"{api}token/", {"article": page.pk}, **extra)
+
+
+def post(client, api, page, **fields):
+    body = {"article": page.pk, "author_name": "Tess", "body": "Token post.", **fields}
+    return client.post(api, json.dumps(body), content_type="application/json")
+
+
+def refusal(response, status, code):
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert Comment.objects.count() == 0
+
+
+def test_post_with_a_fetched_token_is_stored_pending(client, api, page, dvt):
+    fetched = fetch_token(client, api, page)
+    assert fetched.status_code == 200
+    assert fetched["Cache-Control"] == "no-store"
+    data = fetched.json()
+    assert set(data) == {"article", "token", "min_age", "max_age"}
+    assert (data["article"], data["min_age"], data["max_age"]) == (page.pk, 0, 7200)
+
+    response = post(client, api, page, token=data["token"], honeypot="")
+
+    assert response.status_code == 202, response.content
+    comment = Comment.objects.get()
+    assert (comment.page_id, comment.status) == (page.pk, CommentStatus.PENDING)
+
+
+def test_post_without_a_token_is_refused(client, api, page, dvt):
+    refusal(post(client, api, page), 400, "token_missing")
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda page: "forged:1aB2:abc", id="forged"),
+        pytest.param(make_form_token, id="the-page-form's-token"),
+        pytest.param(
+            lambda page: ApiTokenSigner().sign(str(page.pk + 1)), id="other-article"
+        ),
+        pytest.param(lambda page: ApiTokenSigner().sign(str(page.pk))[:-2], id="cut"),
+    ],
+)
+def test_invalid_tokens_are_refused(client, api, page, dvt, make_token):
+    refusal(post(client, api, page, token=make_token(page)), 400, "token_invalid")
+
+
+def test_a_token_for_another_article_is_refused(client, api, page, root_page, dvt):
+    other = make_article(root_page, "Other")
+    token = fetch_token(client, api, other).json()["token"]
+    refusal(post(client, api, page, token=token), 400, "token_invalid")
+
+
+def test_an_expired_token_is_refused(client, api, page, dvt):
+    class TwoHoursAgo(ApiTokenSigner):
+        def timestamp(self):
+            return signing.b62_encode(int((time.time() - 7201) * 1000))
+
+    token = TwoHoursAgo().sign(str(page.pk))
+    refusal(post(client, api, page, token=token), 400, "token_expired")
+
+
+def test_a_token_used_too_soon_is_refused(client, api, page, dvt):
+    dvt(FORM_TOKEN_MIN_AGE=60)
+    token = fetch_token(client, api, page).json()["token"]
+    refusal(post(client, api, page, token=token), 400, "too_fast")
+
+
+def test_a_filled_honeypot_is_refused(client, api, page, dvt):
+    token = fetch_token(client, api, page).json()["token"]
+    refusal(post(client, api, page, token=token, honeypot="x"), 400, "honeypot")
+
+
+@pytest.mark.parametrize("token", [None, 12, ["a"]])
+def test_a_token_of_the_wrong_type_is_a_4xx(client, api, page, dvt, token):
+    response = post(client, api, page, token=token)
+    assert 400 <= response.status_code < 500
+    assert Comment.objects.count() == 0
+
+
+def test_tokens_only_for_public_articles_with_comments_open(
+    client, api, root_page, dvt
+):
+    draft = make_article(root_page, "Draft", live=False)
+    private = make_article(root_page, "Private")
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.LOGIN
+    )
+    closed = make_article(root_page, "Closed")
+    ArticlePage.objects.filter(pk=closed.pk).update(comments_open=False)
+
+    assert fetch_token(client, api, draft).status_code == 404
+    assert fetch_token(client, api, private).status_code == 404
+    assert fetch_token(client, api, closed).status_code == 403
+    bad = client.get(f"{api}token/", {"article": "x"})
+    assert 400 <= bad.status_code < 500
+
+
+def test_open_needs_no_token_but_still_checks_the_honeypot(client, api, page, dvt):
+    dvt(API_COMMENTS="open")
+    assert post(client, api, page, honeypot="spam").status_code == 400
+    assert post(client, api, page).status_code == 202
+    assert Comment.objects.count() == 1
+
+
+def test_off_refuses_posts_and_tokens(client, api, page, dvt):
+    dvt(API_COMMENTS="off")
+    refusal(fetch_token(client, api, page), 403, "api_comments_off")
+    refusal(post(client, api, page), 403, "api_comments_off")
+
+
+def test_unknown_mode_is_a_configuration_error(client, api, page, dvt):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wagtail_dvt.checks import check_api_comments_mode
+
+    assert check_api_comments_mode() == []
+    dvt(API_COMMENTS="closed")
+    assert [error.id for error in check_api_comments_mode()] == ["wagtail_dvt.E001"]
+    with pytest.raises(ImproperlyConfigured, match="API_COMMENTS"):
+        post(client, api, page)
+
+
+def test_authenticated_v2_takes_the_session_with_csrf(page, dvt, django_user_model):
+    dvt(API_COMMENTS="authenticated")
+    api = "/api/v2/comments/"
+    anonymous = Client(enforce_csrf_checks=True)
+    refusal(post(anonymous, api, page), 403, "authentication_required")
+
+    user = django_user_model.objects.create_user("reader", password="pw")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    # A cross-site request carries the cookie but cannot read the CSRF token.
+    assert post(browser, api, page).status_code == 403
+    assert Comment.objects.count() == 0
+
+    browser.get("/admin/login/")  # sets the CSRF cookie
+    csrf = browser.cookies["csrftoken"].value
+    body = {"article": page.pk, "author_name": "Reader", "body": "Signed in."}
+    response = browser.post(
+        api, json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == 202, response.content
+    assert Comment.objects.get().author_name == "Reader"
+
+
+@needs_v3
+def test_authenticated_v3_takes_a_bearer_token_not_the_session(
+    client, page, dvt, django_user_model
+):
+    from wagtail.models import APIToken
+
+    dvt(API_COMMENTS="authenticated")
+    api = "/api/v3/comments/"
+    user = django_user_model.objects.create_user("reader", password="pw")
+    client.force_login(user)
+    response = post(client, api, page)
+    refusal(response, 401, "authentication_required")
+    assert response["WWW-Authenticate"] == "Bearer"
+
+    _token, plaintext = APIToken.create_token(user=user, name="front-end")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {plaintext}"
+    assert post(client, api, page).status_code == 202
+    assert Comment.objects.count() == 1
+
+
+@needs_v3
+def test_v3_schema_types_the_token_endpoint_and_fields(client):
+    schema = client.get("/api/v3/openapi.json").json()
+    token_op = schema["paths"]["/api/v3/comments/token/"]["get"]
+    assert token_op["operationId"] == "wagtail_dvt_comments_token"
+    assert {"200", "403", "404"} <= set(token_op["responses"])
+    create = schema["components"]["schemas"]["ReaderCommentCreateSchema"]
+    assert {"token", "honeypot"} <= set(create["properties"])
+    create_op = schema["paths"]["/api/v3/comments/"]["post"]
+    assert "401" in create_op["responses"]  # API_COMMENTS = "authenticated"
+    token_schema = schema["components"]["schemas"]["CommentTokenSchema"]
+    assert set(token_schema["required"]) == {"article", "token", "min_age", "max_age"}

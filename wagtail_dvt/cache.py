@@ -1,0 +1,211 @@
+"""Front-end cache purges and ``comments_changed`` when an article's comments
+change.
+
+Wagtail's ``frontend_cache`` purges a page when it is published, not when a
+moderator approves, rejects, edits or deletes a reader comment, nor the API
+URLs a headless front-end reads. Here, every such change purges, through the
+site's ``WAGTAILFRONTENDCACHE`` backends, each affected article's page URLs,
+its API v2 and v3 detail URLs, and the first page of its comments listings as
+``comments_url`` gives them; and sends
+:data:`~wagtail_dvt.signals.comments_changed`, once per article, after the
+transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.urls import NoReverseMatch, reverse
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.signals import page_published, page_unpublished
+
+from .models import ArticlePage, Comment, CommentStatus
+from .signals import comments_changed
+
+logger = logging.getLogger(__name__)
+
+#: URL names of the API routes an article is read from, as ``docs/api.md``
+#: registers them: Wagtail's v2 router named "wagtailapi" with the "pages" and
+#: "comments" endpoints, and Wagtail's v3 API.
+V2_PAGE_DETAIL = "wagtailapi:pages:detail"
+V2_COMMENTS_LISTING = "wagtailapi:comments:listing"
+V3_PAGE_DETAIL = "wagtailapi_v3:detail_page"
+V3_COMMENTS_LISTING = "wagtailapi_v3:wagtail_dvt_list_comments"
+
+
+def _reverse(name, **kwargs):
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def api_urls(article) -> list[str]:
+    """The article's API URLs a front-end cache may hold.
+
+    Its v2 and v3 details and the first page of its v2 and v3 comments
+    listings (``?article=<id>``, the article's ``comments_url``), absolute on
+    ``WAGTAILAPI_BASE_URL``, or on the article's Site without it.
+    """
+    base = getattr(settings, "WAGTAILAPI_BASE_URL", None)
+    if not base:
+        site = article.get_site()
+        base = site.root_url if site else ""
+    paths = [_reverse(V2_PAGE_DETAIL, pk=article.pk)]
+    listings = [_reverse(V2_COMMENTS_LISTING)]
+    if WAGTAIL_VERSION >= (8, 0):
+        paths.append(_reverse(V3_PAGE_DETAIL, page_id=article.pk))
+        listings.append(_reverse(V3_COMMENTS_LISTING))
+    paths += [f"{path}?article={article.pk}" for path in listings if path]
+    return [base.rstrip("/") + path for path in paths if path]
+
+
+def article_cache_urls(article) -> list[str]:
+    """Every URL that shows the article's comments: its pages and API URLs."""
+    from wagtail.contrib.frontend_cache.utils import _get_page_cached_urls
+
+    return [*_get_page_cached_urls(article), *api_urls(article)]
+
+
+def purge_articles(articles, *, include_pages=True) -> set[str]:
+    """Purge the articles' URLs through the frontend cache backends, in one batch.
+
+    Does nothing (and computes nothing) when no backend is configured.
+    Returns the URLs purged.
+    """
+    from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
+
+    if not get_backends():
+        return set()
+    batch = PurgeBatch()
+    for article in articles:
+        batch.add_urls(article_cache_urls(article) if include_pages else [])
+        batch.add_urls(api_urls(article) if not include_pages else [])
+    batch.purge()
+    return batch.urls
+
+
+class _ChangedArticles:
+    """The ids of articles changed in one transaction, handled once at commit."""
+
+    def __init__(self):
+        self.ids = set()
+        self.flushed = False
+
+    def flush(self):
+        self.flushed = True
+        articles = list(ArticlePage.objects.filter(pk__in=self.ids).specific())
+        self.ids.clear()
+        if not articles:
+            return
+        try:
+            purge_articles(articles)
+        except Exception:
+            logger.exception("Could not purge the front-end cache of %s", articles)
+        for article in articles:
+            for receiver, result in comments_changed.send_robust(
+                sender=type(article), article=article
+            ):
+                if isinstance(result, Exception):
+                    logger.error(
+                        "comments_changed receiver %r failed for article %s",
+                        receiver,
+                        article.pk,
+                        exc_info=result,
+                    )
+
+
+def articles_changed(article_ids, using=None) -> None:
+    """Purge and signal the articles with ``article_ids`` when the transaction
+    commits: once per article, however many changes the transaction makes."""
+    article_ids = {pk for pk in article_ids if pk is not None}
+    if not article_ids:
+        return
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        batch = _ChangedArticles()
+        batch.ids.update(article_ids)
+        batch.flush()
+        return
+    batch = getattr(connection, "_wagtail_dvt_changed_articles", None)
+    # A batch whose callback a rollback discarded must not swallow new ids.
+    pending = (
+        batch is not None
+        and not batch.flushed
+        and any(entry[1] == batch.flush for entry in connection.run_on_commit)
+    )
+    if not pending:
+        batch = _ChangedArticles()
+        connection._wagtail_dvt_changed_articles = batch
+        transaction.on_commit(batch.flush, using=using)
+    batch.ids.update(article_ids)
+
+
+def _comment_saved(sender, instance, created, using, update_fields=None, **kwargs):
+    was_public = instance._loaded_status == CommentStatus.APPROVED
+    if created:
+        was_public = False
+    elif instance._loaded_status is None:
+        was_public = True  # Loaded without its status: assume the worst.
+    if was_public or instance.status == CommentStatus.APPROVED:
+        articles_changed([instance.page_id], using)
+
+
+def _comment_deleted(sender, instance, using, **kwargs):
+    if instance.__dict__.get("status", CommentStatus.APPROVED) == (
+        CommentStatus.APPROVED
+    ):
+        articles_changed([instance.page_id], using)
+
+
+def _article_saving(sender, instance, update_fields=None, **kwargs):
+    # Saving a revision writes only its own columns; comments_open goes live
+    # with a publish, which saves the whole page.
+    if not isinstance(instance, ArticlePage):
+        return
+    instance._wagtail_dvt_comments_toggled = False
+    if instance.pk is None or (
+        update_fields is not None and "comments_open" not in update_fields
+    ):
+        return
+    stored = (
+        ArticlePage.objects.filter(pk=instance.pk)
+        .values_list("comments_open", flat=True)
+        .first()
+    )
+    instance._wagtail_dvt_comments_toggled = (
+        stored is not None and stored != instance.comments_open
+    )
+
+
+def _article_saved(sender, instance, using, **kwargs):
+    if getattr(instance, "_wagtail_dvt_comments_toggled", False):
+        instance._wagtail_dvt_comments_toggled = False
+        articles_changed([instance.pk], using)
+
+
+def _article_published(sender, instance, **kwargs):
+    # Wagtail purges the page URLs itself; the API's copies are ours.
+    if isinstance(instance, ArticlePage):
+        transaction.on_commit(lambda: _purge_api_urls(instance))
+
+
+def _purge_api_urls(article):
+    try:
+        purge_articles([article], include_pages=False)
+    except Exception:
+        logger.exception("Could not purge the front-end cache of %s", article)
+
+
+def connect():
+    """Connect the receivers; called once from ``AppConfig.ready()``."""
+    post_save.connect(_comment_saved, sender=Comment, dispatch_uid="wagtail_dvt_cs")
+    post_delete.connect(_comment_deleted, sender=Comment, dispatch_uid="wagtail_dvt_cd")
+    # Receivers for the concrete article model and any subclass of it.
+    pre_save.connect(_article_saving, dispatch_uid="wagtail_dvt_as")
+    post_save.connect(_article_saved, dispatch_uid="wagtail_dvt_ad")
+    page_published.connect(_article_published, dispatch_uid="wagtail_dvt_ap")
+    page_unpublished.connect(_article_published, dispatch_uid="wagtail_dvt_au")
