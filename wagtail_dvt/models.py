@@ -1,15 +1,10 @@
-import functools
 import re
 
 from django.core.paginator import Paginator
-from django.core.signals import setting_changed
 from django.db import models, transaction
-from django.dispatch import receiver
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS
+from django.utils import timezone
 from django.utils.html import escape, normalize_newlines, urlize
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
@@ -29,6 +24,7 @@ from .api.fields import (
 )
 from .blocks import ArticleStreamBlock, section_anchors
 from .conf import get_setting
+from .dates import format_datetime
 
 READER_COMMENTS = "reader_comments"
 COMMENTS_PAGE_PARAMETER = "comments_page"
@@ -196,25 +192,6 @@ _MAY_HOLD_A_LINK = re.compile(
 )
 
 
-@functools.cache
-def _posted_at_words(language):
-    """The pattern and month names of comment times in ``language``.
-
-    Looked up once per language: translating them for every comment shown
-    cost more than the formatting itself.
-    """
-    with translation.override(language):
-        pattern = gettext("%(month)s %(day)d, %(year)d at %(time)s")
-        return pattern, {number: str(name) for number, name in MONTHS.items()}
-
-
-@receiver(setting_changed)
-def _forget_posted_at_words(setting, **kwargs):
-    # Django reloads its translations when these change; so must the cache.
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _posted_at_words.cache_clear()
-
-
 class CommentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
@@ -290,19 +267,13 @@ class Comment(models.Model):
         return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
 
     def posted_at_display(self):
-        """ "June 27, 2023 at 21:53" in the current time zone and language.
+        """When it was posted, as the current language writes a date and time.
 
-        Formatted here rather than with the ``date`` filter, which costs
-        more than the rest of a comment's rendering together.
+        "June 27, 2023, 9:53 p.m." in English, "27 juin 2023 21:53" in
+        French: Django's ``DATETIME_FORMAT`` in the current time zone. See
+        :func:`~wagtail_dvt.dates.format_datetime` for why not the ``date`` filter.
         """
-        local = timezone.localtime(self.posted_at)
-        pattern, months = _posted_at_words(translation.get_language())
-        return pattern % {
-            "month": months[local.month],
-            "day": local.day,
-            "year": local.year,
-            "time": f"{local:%H:%M}",
-        }
+        return format_datetime(self.posted_at)
 
     def excerpt(self, length=80):
         """The start of the comment text, on one line, for listings."""
