@@ -1,7 +1,7 @@
 """Settings for pytest and `makemigrations --check` (see pyproject.toml)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 
@@ -18,3 +18,11 @@ WAGTAILSEARCH_BACKENDS = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Keep test runs and `makemigrations --check` away from the demo database.
     DATABASES["default"]["NAME"] = ":memory:"
+
+# tests/test_i18n.py turns on WAGTAIL_I18N_ENABLED for a bilingual site; the
+# translation apps must be installed when the test database is created.
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
+]
