@@ -313,3 +313,42 @@ def test_each_translation_keeps_its_own_comments(
         "Anne"
     ]
     assert english_article.reader_comments.count() == 22
+
+
+def test_an_alias_in_another_locale_keeps_its_own_comments(
+    english_article, french_home, locales
+):
+    """Aliases (``WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE`` makes them for every
+    locale) are refreshed from the original on each publish; Wagtail copies child
+    relations there without ``exclude_fields_in_copy``, as wagtail-localize does
+    for relations it synchronises."""
+    alias = english_article.copy_for_translation(locales[1], alias=True).specific
+    assert alias.alias_of_id == english_article.pk
+    assert Comment.objects.filter(page=alias).count() == 0
+
+    Comment.objects.create(
+        page=alias, author_name="Anne", body="Merci", status="approved"
+    )
+    english_article.save_revision().publish()
+
+    assert list(
+        Comment.objects.filter(page=alias).values_list("author_name", flat=True)
+    ) == ["Anne"]
+    assert english_article.reader_comments.count() == 22
+
+
+def test_child_relation_copies_leave_reader_comments_behind(
+    english_article, french_home, locales
+):
+    """What wagtail-localize calls for a relation it synchronises."""
+    french = english_article.copy_for_translation(locales[1])
+    french.save()
+    Comment.objects.create(page=french, author_name="Anne", body="Merci")
+    french = ArticlePage.objects.get(pk=french.pk)
+
+    assert english_article.copy_child_relation("reader_comments", french) == {}
+    english_article.copy_all_child_relations(french, commit=True)
+
+    assert list(french.reader_comments.values_list("author_name", flat=True)) == [
+        "Anne"
+    ]

@@ -39,7 +39,7 @@ class ReaderCommentsOutsideRevisionsMixin:
     would be deleted, and a deleted spam comment would return. So revisions
     never carry reader comments, a revision restored into a page keeps the live
     ones, comment edits made in the page editor are committed at once, and
-    copies start without comments.
+    copies, translations and aliases start without comments and keep their own.
     """
 
     exclude_fields_in_copy = [READER_COMMENTS]
@@ -53,6 +53,19 @@ class ReaderCommentsOutsideRevisionsMixin:
         # Revisions saved before this mixin applied may still hold comments.
         content = {k: v for k, v in content.items() if k != READER_COMMENTS}
         return super().with_content_json(content)
+
+    def copy_child_relation(self, child_relation, target, commit=False, append=False):
+        # Wagtail's aliases (made for every locale with simple_translation's
+        # SYNC_PAGE_TREE, and refreshed on each publish) and wagtail-localize's
+        # synchronised fields copy child relations without
+        # exclude_fields_in_copy: hidden comments, with readers' emails, would
+        # reach the other page and replace its own. A page's comments stay its own.
+        name = getattr(child_relation, "get_accessor_name", lambda: child_relation)()
+        if name == READER_COMMENTS:
+            return {}
+        return super().copy_child_relation(
+            child_relation, target, commit=commit, append=append
+        )
 
     def save_revision(self, *args, **kwargs):
         # Like Wagtail's own comments, the page editor's comment edits (held in
