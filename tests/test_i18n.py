@@ -126,6 +126,7 @@ def test_the_french_page_shows_no_english_label(client, french_article):
     assert response.status_code == 200
     html = unescape(response.content.decode())
 
+    assert '<html lang="fr">' in html
     assert [label for label in ENGLISH_LABELS if label in html] == []
     assert byline(html) == "Publié le 27 juin 2023 par Hamish Negi"
     assert text_of(html, r'<h2 id="dvt-toc-heading">') == "Sommaire"
