@@ -99,15 +99,24 @@ def test_comment_times_follow_the_active_language(page_of_comments):
         assert comment.posted_at_display() == "June 27, 2023, 9:53 p.m."
 
 
-@pytest.mark.parametrize("language", ["en", "en-gb", "fr", "de", "ja", "ar", "ru"])
+@pytest.mark.parametrize(
+    "language", ["en", "en-gb", "en-au", "fr", "de", "ja", "ar", "ru", "pt-br", "uk"]
+)
 def test_comment_times_read_as_djangos_date_filter(language):
     """The fast formatter writes what ``date:"DATETIME_FORMAT"`` would, in the
-    current time zone, for every month (their names differ by format letter)."""
-    with translation.override(language), timezone.override("Asia/Kolkata"):
-        for month in range(1, 13):
-            posted_at = datetime(2023, month, 7, 0, 4 * month, tzinfo=UTC)
-            expected = date_format(timezone.localtime(posted_at), "DATETIME_FORMAT")
-            assert Comment(posted_at=posted_at).posted_at_display() == expected
+    current time zone: every month (their names differ by format letter), and
+    midnight, noon and times on and off the hour ("9 a.m.", "9:30 a.m.")."""
+    times = [(0, 0), (0, 5), (9, 0), (9, 30), (12, 0), (12, 1), (13, 0), (23, 59)]
+    with translation.override(language):
+        for zone in ("UTC", "Asia/Kolkata"):
+            with timezone.override(zone):
+                for month in range(1, 13):
+                    for hour, minute in times:
+                        local = datetime(2023, month, 7, hour, minute, 9)
+                        posted_at = timezone.make_aware(local)
+                        expected = date_format(local, "DATETIME_FORMAT")
+                        shown = Comment(posted_at=posted_at).posted_at_display()
+                        assert shown == expected, (zone, local)
 
 
 def test_comment_times_follow_a_sites_own_formats():

@@ -5,6 +5,7 @@ on every call; a page of comments calls it once per comment. These helpers do
 the same formatting with the work that depends only on the language done once.
 """
 
+import datetime
 import functools
 
 from django.core.signals import setting_changed
@@ -15,6 +16,19 @@ from django.utils.dates import MONTHS, MONTHS_ALT, MONTHS_AP
 # Format characters that print a month's name; their words are looked up once
 # per language (see _parsed_datetime_format).
 _MONTH_NAMES = {"F": MONTHS, "N": MONTHS_AP, "E": MONTHS_ALT}
+# Format characters that print a number, written here without a DateFormat.
+_NUMBERS = {
+    "d": lambda value: f"{value.day:02d}",
+    "j": lambda value: str(value.day),
+    "m": lambda value: f"{value.month:02d}",
+    "n": lambda value: str(value.month),
+    "Y": lambda value: f"{value.year:04d}",
+    "y": lambda value: f"{value.year % 100:02d}",
+    "H": lambda value: f"{value.hour:02d}",
+    "G": lambda value: str(value.hour),
+    "i": lambda value: f"{value.minute:02d}",
+    "s": lambda value: f"{value.second:02d}",
+}
 # Django reloads its translations and formats when these change; so must we.
 _SETTINGS_THAT_CHANGE_FORMATS = formats.FORMAT_SETTINGS | {
     "FORMAT_MODULE_PATH",
@@ -29,11 +43,12 @@ _SETTINGS_THAT_CHANGE_FORMATS = formats.FORMAT_SETTINGS | {
 def _parsed_datetime_format(language):
     """The locale's ``DATETIME_FORMAT`` in ``language``, parsed once.
 
-    A list of ``(kind, value)``: literal text, a month-name table, or a
-    :class:`~django.utils.dateformat.DateFormat` method name. Parsing the
-    format and translating month names for every comment shown cost more
-    than the rest of a comment's rendering; this keeps Django's formats (and
-    a site's ``FORMAT_MODULE_PATH``) at the cost of a dictionary lookup.
+    A list of ``(kind, value)``: literal text, a month-name table, a number
+    function, the words of "a.m."/"p.m." (format ``P``, as in English), or a
+    :class:`~django.utils.dateformat.DateFormat` method name for the rest.
+    Parsing the format and translating words for every comment shown cost
+    more than the rest of a comment's rendering; this keeps Django's formats
+    (and a site's ``FORMAT_MODULE_PATH``) at the cost of dictionary lookups.
     """
     with translation.override(language):
         pattern = str(formats.get_format("DATETIME_FORMAT", language))
@@ -47,9 +62,34 @@ def _parsed_datetime_format(language):
                     number: str(name) for number, name in _MONTH_NAMES[piece].items()
                 }
                 parts.append(("month", names))
+            elif piece in _NUMBERS:
+                parts.append(("number", _NUMBERS[piece]))
+            elif piece == "P":
+                parts.append(("P", _p_words()))
             else:
                 parts.append(("method", piece))
         return parts
+
+
+def _p_words():
+    """Django's own words for midnight, noon, a.m. and p.m., in this language."""
+    at = functools.partial(datetime.datetime, 2000, 1, 1)
+    return [
+        str(dateformat.DateFormat(at(0, 0)).P()),
+        str(dateformat.DateFormat(at(12, 0)).P()),
+        str(dateformat.DateFormat(at(1, 0)).a()),
+        str(dateformat.DateFormat(at(13, 0)).a()),
+    ]
+
+
+def _p(value, words):
+    """Django's ``P``: "9 a.m.", "9:30 p.m.", "midnight" or "noon"."""
+    midnight, noon, am, pm = words
+    if value.minute == 0 and value.hour in (0, 12):
+        return noon if value.hour else midnight
+    hour = value.hour % 12 or 12
+    time = f"{hour}:{value.minute:02d}" if value.minute else str(hour)
+    return f"{time} {pm if value.hour > 11 else am}"
 
 
 def format_datetime(value):
@@ -66,6 +106,10 @@ def format_datetime(value):
             text.append(part)
         elif kind == "month":
             text.append(part[local.month])
+        elif kind == "number":
+            text.append(part(local))
+        elif kind == "P":
+            text.append(_p(local, part))
         else:
             formatter = formatter or dateformat.DateFormat(local)
             text.append(str(getattr(formatter, part)()))
