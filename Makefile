@@ -37,7 +37,7 @@ MANAGE := $(VENV_PYTHON) example_site/manage.py
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test bench lint format docs chromium axe screenshots clean distclean
+.PHONY: help install demo test bench lint format docs messages chromium gettext axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
@@ -45,6 +45,7 @@ help:
 	@echo "make bench      run the benchmarks (bench/), printing tables and writing JSON"
 	@echo "make docs       build the documentation site strictly into site/"
 	@echo "make screenshots  rerun the browser tests, saving the docs' screenshots in docs/img/"
+	@echo "make messages   refresh the fr and de catalogues from the source and compile them"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make install    create $(VENV) and install wagtail-dvt[testing,docs,bench]"
@@ -110,7 +111,7 @@ user.save()
 endef
 export DEMO_SUPERUSER_SCRIPT
 
-test: $(INSTALL_STAMP) chromium axe
+test: $(INSTALL_STAMP) chromium gettext axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run --settings=example_site.settings.test
@@ -129,6 +130,30 @@ bench: $(INSTALL_STAMP)
 
 docs: $(INSTALL_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# The reader-facing catalogues, wagtail_dvt/locale/<lang>/LC_MESSAGES/django.po.
+# makemessages runs inside the package (so that paths in the catalogue are the
+# package's own) with python -P: the package's markdown.py must not shadow the
+# Markdown library. After it, translate every new or fuzzy entry; the tests
+# (tests/test_locale.py) fail until none is left, and until the .mo files match.
+MESSAGES_LANGUAGES ?= fr de
+messages: $(INSTALL_STAMP) gettext
+	cd wagtail_dvt && env -u DJANGO_SETTINGS_MODULE $(abspath $(VENV_PYTHON)) -P -m django \
+		makemessages $(addprefix -l ,$(MESSAGES_LANGUAGES)) --add-location=file --no-obsolete
+	cd wagtail_dvt && env -u DJANGO_SETTINGS_MODULE $(abspath $(VENV_PYTHON)) -P -m django \
+		compilemessages
+	@grep -c '^#, fuzzy' wagtail_dvt/locale/*/LC_MESSAGES/django.po || true
+
+# GNU gettext (msgfmt, xgettext) for make messages and tests/test_locale.py;
+# installed from Debian when running as root.
+gettext:
+	@if command -v msgfmt >/dev/null && command -v xgettext >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "GNU gettext is missing: run 'sudo apt-get install -y gettext'" >&2; \
+		exit 1; \
+	fi; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
 
 # Debian's Chromium (never a browser download); installed when running as root.
 chromium:

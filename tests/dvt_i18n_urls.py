@@ -1,4 +1,4 @@
-"""A URLconf serving pages under language prefixes, as bilingual sites do."""
+"""URLs of a bilingual site, as ``wagtail start`` writes them with i18n."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path

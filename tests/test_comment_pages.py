@@ -6,7 +6,8 @@ import pytest
 from django.conf import global_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import normalize_newlines, urlize
 from hypothesis import given
 from hypothesis import strategies as st
@@ -91,11 +92,47 @@ def test_comment_times_follow_the_active_language(page_of_comments):
     comment = page_of_comments.approved_comments.first()
     comment.posted_at = datetime(2023, 6, 27, 21, 53, tzinfo=UTC)
     with translation.override("en"):
-        assert comment.posted_at_display() == "June 27, 2023 at 21:53"
+        assert comment.posted_at_display() == "June 27, 2023, 9:53 p.m."
+    with translation.override("fr"):
+        assert comment.posted_at_display() == "27 juin 2023 21:53"
     with translation.override("de"):
-        assert comment.posted_at_display() == "Juni 27, 2023 at 21:53"
+        assert comment.posted_at_display() == "27. Juni 2023 21:53"
     with translation.override("en"):  # looked up per language, not once
-        assert comment.posted_at_display() == "June 27, 2023 at 21:53"
+        assert comment.posted_at_display() == "June 27, 2023, 9:53 p.m."
+
+
+@pytest.mark.parametrize(
+    "language", ["en", "en-gb", "en-au", "fr", "de", "ja", "ar", "ru", "pt-br", "uk"]
+)
+def test_comment_times_read_as_djangos_date_filter(language):
+    """The fast formatter writes what ``date:"DATETIME_FORMAT"`` would, in the
+    current time zone: every month (their names differ by format letter), and
+    midnight, noon and times on and off the hour ("9 a.m.", "9:30 a.m.")."""
+    times = [(0, 0), (0, 5), (9, 0), (9, 30), (12, 0), (12, 1), (13, 0), (23, 59)]
+    with translation.override(language):
+        for zone in ("UTC", "Asia/Kolkata"):
+            with timezone.override(zone):
+                for month in range(1, 13):
+                    for hour, minute in times:
+                        local = datetime(2023, month, 7, hour, minute, 9)
+                        posted_at = timezone.make_aware(local)
+                        expected = date_format(local, "DATETIME_FORMAT")
+                        shown = Comment(posted_at=posted_at).posted_at_display()
+                        assert shown == expected, (zone, local)
+
+
+def test_comment_times_follow_a_sites_own_formats():
+    comment = Comment(posted_at=datetime(2023, 6, 27, 21, 53, tzinfo=UTC))
+    with translation.override("en"):
+        assert comment.posted_at_display() == "June 27, 2023, 9:53 p.m."
+        # Django's test signals leave its format cache alone for this setting.
+        try:
+            with override_settings(FORMAT_MODULE_PATH=["dvt_formats"]):
+                formats.reset_format_cache()
+                assert comment.posted_at_display() == "27 June 2023 at 21:53"
+        finally:
+            formats.reset_format_cache()
+        assert comment.posted_at_display() == "June 27, 2023, 9:53 p.m."
 
 
 words = st.sampled_from(

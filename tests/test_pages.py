@@ -7,6 +7,8 @@ import datetime as dt
 import re
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, retitled
 from wagtail.models import Revision, Site
@@ -29,9 +31,14 @@ ANCHORS = [
 ]
 
 
-def time_line(posted_at: dt.datetime) -> str:
-    """A time as the export format writes it: 'June 27, 2023 at 21:53'."""
-    return f"{posted_at:%B} {posted_at.day}, {posted_at:%Y at %H:%M}"
+def shown_time(posted_at: dt.datetime) -> str:
+    """A comment time as Django's own ``date`` filter writes it for the page.
+
+    The document's times are naive, in ``TIME_ZONE``, as the importer reads them.
+    """
+    if timezone.is_naive(posted_at):
+        posted_at = timezone.make_aware(posted_at)
+    return date_format(timezone.localtime(posted_at), "DATETIME_FORMAT")
 
 
 def editor_form_data(page, change=None, delete=()):
@@ -188,7 +195,9 @@ class TestRendering(ArticlePageTestCase):
                 "</span>",
                 html,
             )
-            self.assertIn(f">{time_line(comment.posted_at)}</time>", html)
+            self.assertIn(f">{shown_time(comment.posted_at)}</time>", html)
+        # Django's English DATETIME_FORMAT, in the site's time zone (UTC).
+        self.assertIn(">June 27, 2023, 9:53 p.m.</time>", html)
         # Names and times appear in document order.
         names = re.findall(r'<span class="dvt-comment-author">([^<]+)</span>', html)
         self.assertEqual(names, [escape(c.author_name) for c in self.document.comments])

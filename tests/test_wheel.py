@@ -31,14 +31,28 @@ TEMPLATES = [
     "wagtail_dvt/templates/wagtail_dvt/article_page.html",
     "wagtail_dvt/templates/wagtail_dvt/blocks/section.html",
 ]
+CATALOGUES = [
+    f"wagtail_dvt/locale/{language}/LC_MESSAGES/django.{kind}"
+    for language in ("de", "fr")
+    for kind in ("mo", "po")
+]
 # Django and the test settings must not leak into the new site's processes.
 LEAKY_ENV = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "PYTHONPATH", "PYTHONHOME")
 
 REPORT_SCRIPT = """
 import json
 from django.test import Client
+from django.utils import translation
 import wagtail_dvt
 from wagtail_dvt.models import ArticlePage, CommentStatus
+
+def labels(language):
+    with translation.override(language):
+        return [
+            translation.gettext("Write a comment"),
+            translation.pgettext("byline, before the date", "Posted on"),
+        ]
+
 pages = ArticlePage.objects.all()
 page = pages.first()
 response = Client().get(page.url)
@@ -52,6 +66,7 @@ print(json.dumps({
     "comments": page.reader_comments.count(),
     "status_code": response.status_code,
     "rendered_comments": response.content.decode().count('class="dvt-comment"'),
+    "translations": {language: labels(language) for language in ("fr", "de")},
 }))
 """
 
@@ -166,6 +181,7 @@ def test_wheel_contents(wheel):
 
     assert DOCUMENT in names
     assert set(TEMPLATES) <= names
+    assert set(CATALOGUES) <= names
     assert "wagtail_dvt/migrations/0001_initial.py" in names
     assert "wagtail_dvt/management/commands/import_article.py" in names
     version = wheel.name.split("-")[1]
@@ -218,6 +234,11 @@ def test_import_into_a_new_wagtail_site(venv, site):
     # The wheel's templates render with the new site's base.html.
     assert report["status_code"] == 200
     assert report["rendered_comments"] == 19
+    # The wheel's compiled catalogues are found and used.
+    assert report["translations"] == {
+        "fr": ["Laisser un commentaire", "Publié le"],
+        "de": ["Kommentar schreiben", "Veröffentlicht am"],
+    }
 
     second = manage(venv, site, "import_article")
     assert f"unchanged {BUNDLED_TITLE!r}" in second.stdout

@@ -1,16 +1,11 @@
-import functools
 import re
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.core.signals import setting_changed
 from django.db import models, transaction
-from django.dispatch import receiver
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS
+from django.utils import timezone
 from django.utils.html import escape, normalize_newlines
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
@@ -32,6 +27,7 @@ from .blocks import ArticleStreamBlock, section_anchors
 from .comments.links import urlize
 from .comments.text import comment_fingerprint, is_one_line
 from .conf import get_setting
+from .dates import format_datetime
 
 READER_COMMENTS = "reader_comments"
 COMMENTS_PAGE_PARAMETER = "comments_page"
@@ -46,7 +42,8 @@ class ReaderCommentsOutsideRevisionsMixin:
     would be deleted, and a deleted spam comment would return. So revisions
     never carry reader comments, a revision restored into a page keeps the live
     ones, comment edits made in the page editor are committed at once, and
-    copies and aliases start without comments (an alias shows its source's).
+    copies, translations and aliases start without comments and keep their
+    own (an alias shows its source's).
     """
 
     exclude_fields_in_copy = [READER_COMMENTS]
@@ -61,14 +58,18 @@ class ReaderCommentsOutsideRevisionsMixin:
         content = {k: v for k, v in content.items() if k != READER_COMMENTS}
         return super().with_content_json(content)
 
-    def copy_all_child_relations(self, target, exclude=None, **kwargs):
-        # Wagtail's alias code (create_alias, update_aliases) copies every
-        # child relation and ignores exclude_fields_in_copy: an alias would
-        # get its own copies of every comment, hidden ones and private fields
-        # included, and each publish of the source would delete the comments
-        # posted on it. Comments stay on the source; aliases show its own.
-        exclude = [*(exclude or []), READER_COMMENTS]
-        return super().copy_all_child_relations(target, exclude=exclude, **kwargs)
+    def copy_child_relation(self, child_relation, target, commit=False, append=False):
+        # Wagtail's aliases (made for every locale with simple_translation's
+        # SYNC_PAGE_TREE, and refreshed on each publish) and wagtail-localize's
+        # synchronised fields copy child relations without
+        # exclude_fields_in_copy: hidden comments, with readers' emails, would
+        # reach the other page and replace its own. A page's comments stay its own.
+        name = getattr(child_relation, "get_accessor_name", lambda: child_relation)()
+        if name == READER_COMMENTS:
+            return {}
+        return super().copy_child_relation(
+            child_relation, target, commit=commit, append=append
+        )
 
     def save_revision(self, *args, **kwargs):
         # Like Wagtail's own comments, the page editor's comment edits (held in
@@ -283,25 +284,6 @@ def comment_body_html(text):
     return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
 
 
-@functools.cache
-def _posted_at_words(language):
-    """The pattern and month names of comment times in ``language``.
-
-    Looked up once per language: translating them for every comment shown
-    cost more than the formatting itself.
-    """
-    with translation.override(language):
-        pattern = gettext("%(month)s %(day)d, %(year)d at %(time)s")
-        return pattern, {number: str(name) for number, name in MONTHS.items()}
-
-
-@receiver(setting_changed)
-def _forget_posted_at_words(setting, **kwargs):
-    # Django reloads its translations when these change; so must the cache.
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _posted_at_words.cache_clear()
-
-
 class CommentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
@@ -387,19 +369,13 @@ class Comment(models.Model):
         return comment_body_html(self.body)
 
     def posted_at_display(self):
-        """ "June 27, 2023 at 21:53" in the current time zone and language.
+        """When it was posted, as the current language writes a date and time.
 
-        Formatted here rather than with the ``date`` filter, which costs
-        more than the rest of a comment's rendering together.
+        "June 27, 2023, 9:53 p.m." in English, "27 juin 2023 21:53" in
+        French: Django's ``DATETIME_FORMAT`` in the current time zone. See
+        :func:`~wagtail_dvt.dates.format_datetime` for why not the ``date`` filter.
         """
-        local = timezone.localtime(self.posted_at)
-        pattern, months = _posted_at_words(translation.get_language())
-        return pattern % {
-            "month": months[local.month],
-            "day": local.day,
-            "year": local.year,
-            "time": f"{local:%H:%M}",
-        }
+        return format_datetime(self.posted_at)
 
     def excerpt(self, length=80):
         """The start of the comment text, on one line, for listings."""

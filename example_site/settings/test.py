@@ -3,7 +3,7 @@
 import django
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 
@@ -33,3 +33,11 @@ if django.VERSION >= (6, 1):
     # backend for locmem); without it, sending mail warns that Django 2028
     # has no default mailer.
     MAILERS = {"default": {}}
+
+# tests/test_i18n.py turns on WAGTAIL_I18N_ENABLED for a bilingual site; the
+# translation apps must be installed when the test database is created.
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
+]

@@ -17,12 +17,14 @@ never both send; each comment is marked ``announced_at`` in the same
 transaction, so none is announced twice. If the mail server cannot be reached,
 the failure is logged and the comments stay waiting for the next batch.
 Messages are sent as Wagtail's own notifications are
-(``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header).
+(``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header, each
+moderator's preferred admin language and time zone).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.utils import get_admin_base_url
 
@@ -180,21 +182,52 @@ def _messages(ids, recipients):
         "pending_total": Comment.objects.filter(status=CommentStatus.PENDING).count(),
         "listing_url": _listing_url(base_url),
     }
-    subject = " ".join(render_to_string(TEMPLATE.format("_subject"), context).split())
-    body = render_to_string(TEMPLATE.format(""), context)
     from_email = getattr(
         settings, "WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL
     )
-    return [
-        EmailMessage(
-            subject,
-            body,
-            from_email,
-            [recipient],
-            headers={"Auto-Submitted": "auto-generated"},
+    messages = []
+    for (language, time_zone), emails in group_by_preferences(recipients).items():
+        with translation.override(language), timezone.override(time_zone):
+            # One line: a reader's name must not inject mail headers.
+            subject = " ".join(
+                render_to_string(TEMPLATE.format("_subject"), context).split()
+            )
+            body = render_to_string(TEMPLATE.format(""), context)
+        messages.extend(
+            EmailMessage(
+                subject,
+                body,
+                from_email,
+                [recipient],
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+            for recipient in emails
         )
-        for recipient in recipients
-    ]
+    return messages
+
+
+def group_by_preferences(emails):
+    """``{(language, time zone): [emails]}`` from the moderators' Wagtail profiles.
+
+    As Wagtail's own notifications do, each moderator reads the email in their
+    preferred admin language and time zone; the request that posted the
+    comment was in the reader's language, which may not be theirs.
+    """
+    from wagtail.users.models import UserProfile
+
+    email_field = get_user_model().get_email_field_name()
+    profiles = {
+        email: (language, time_zone)
+        for email, language, time_zone in UserProfile.objects.filter(
+            **{f"user__{email_field}__in": emails}
+        ).values_list(f"user__{email_field}", "preferred_language", "current_time_zone")
+    }
+    groups = defaultdict(list)
+    for email in emails:
+        language, time_zone = profiles.get(email, ("", ""))
+        key = (language or settings.LANGUAGE_CODE, time_zone or settings.TIME_ZONE)
+        groups[key].append(email)
+    return dict(groups)
 
 
 def _listing_url(base_url):

@@ -1,0 +1,1 @@
+DATETIME_FORMAT = r"j F Y \a\t H:i"
