@@ -20,7 +20,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .admin.panels import ReaderCommentsPanel
-from .api.fields import (
+from .api_fields import (
     ApprovedCommentsField,
     ArticleBodyField,
     CommentCountField,
