@@ -7,3 +7,6 @@ class WagtailDvtAppConfig(AppConfig):
     label = "wagtail_dvt"
     verbose_name = _("Articles and reader comments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

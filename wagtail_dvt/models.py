@@ -1,6 +1,7 @@
 import functools
 import re
 
+import swapper
 from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.db import models, transaction
@@ -12,11 +13,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import PAGE_MODEL_CLASSES, Page
 from wagtail.search import index
 
 from .admin.panels import ReaderCommentsPanel
@@ -29,6 +31,13 @@ from .api_fields import (
 )
 from .blocks import ArticleStreamBlock, section_anchors
 from .conf import get_setting
+
+if WAGTAIL_VERSION >= (8, 0):
+    from wagtail.models import AbstractPage
+
+    # Read WAGTAIL_PAGE_MODEL even if this app is listed before wagtail, as
+    # Wagtail's guide for reusable apps asks.
+    swapper.set_app_prefix("wagtailcore", "wagtail")
 
 READER_COMMENTS = "reader_comments"
 COMMENTS_PAGE_PARAMETER = "comments_page"
@@ -95,8 +104,46 @@ class ReaderCommentFormMixin(RoutablePageMixin):
         return context
 
 
-class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, Page):
-    """A blog article built from headed Markdown sections, with reader comments."""
+class _ArticleEditHandler:
+    """Wagtail's default editor tabs plus a Comments tab, for each article model.
+
+    Read from the concrete class, so a site's model keeps its base page's
+    promote panels and its own additions to ``content_panels`` or
+    ``settings_panels`` without redefining the tabs.
+    """
+
+    def __get__(self, instance, owner):
+        tabs = [
+            (owner.content_panels, _("Content")),
+            (owner.comment_panels, _("Comments")),
+            (owner.promote_panels, _("Promote")),
+            (owner.settings_panels, _("Settings")),
+        ]
+        return TabbedInterface(
+            [ObjectList(panels, heading=heading) for panels, heading in tabs if panels]
+        )
+
+
+# The page fields every base page has: Wagtail 8's AbstractPage is the common
+# ancestor of Page and of any custom base page (WAGTAIL_PAGE_MODEL).
+_PAGE_BASICS = AbstractPage if WAGTAIL_VERSION >= (8, 0) else Page
+
+
+class ArticlePageMixin(
+    ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, models.Model
+):
+    """Everything an article is, for any page model.
+
+    A blog article built from headed Markdown sections, with reader comments.
+    Combine it with a base page to make a site's own article model, as
+    Wagtail's form builder does with ``FormMixin``::
+
+        class ArticlePage(ArticlePageMixin, BasePage):
+            hero_caption = models.CharField(max_length=255, blank=True)
+
+    and name that model in ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``
+    (see ``docs/custom-article-model.md``).
+    """
 
     author = models.CharField(_("author"), max_length=255)
     date = models.DateField(_("posted on"))
@@ -109,7 +156,7 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
 
     template = "wagtail_dvt/article_page.html"
 
-    search_fields = Page.search_fields + [
+    article_search_fields = [
         index.SearchField("author"),
         index.SearchField("body"),
         # Wagtail's admin page search autocompletes rather than searches.
@@ -117,25 +164,19 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         index.AutocompleteField("body"),
         index.FilterField("date"),
     ]
+    search_fields = _PAGE_BASICS.search_fields + article_search_fields
 
-    content_panels = Page.content_panels + [
+    article_content_panels = [
         FieldPanel("author"),
         FieldPanel("date"),
         FieldPanel("body", heading=_("Sections")),
     ]
+    content_panels = _PAGE_BASICS.content_panels + article_content_panels
     comment_panels = [
         ReaderCommentsPanel(READER_COMMENTS, label=_("Reader comments")),
     ]
-    settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
-    # Wagtail's default tabs, with the reader comments on a tab of their own.
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Content")),
-            ObjectList(comment_panels, heading=_("Comments")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-            ObjectList(settings_panels, heading=_("Settings")),
-        ]
-    )
+    settings_panels = _PAGE_BASICS.settings_panels + [FieldPanel("comments_open")]
+    edit_handler = _ArticleEditHandler()
 
     # Reader comments are never a relation here: Wagtail's API would list them
     # unfiltered, make them query filters and, in v3, writable. The fields
@@ -150,7 +191,7 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
     ]
 
     class Meta:
-        verbose_name = _("article page")
+        abstract = True
 
     @property
     def approved_comments(self):
@@ -189,6 +230,56 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         return context
 
 
+#: The setting naming a site's own article model, as AUTH_USER_MODEL does.
+ARTICLE_MODEL_SETTING = swapper.swappable_setting("wagtail_dvt", "ArticlePage")
+
+
+class ArticlePage(ArticlePageMixin, Page):  # noqa: DJ008 - Page has __str__
+    """The default article model, on Wagtail's own ``Page``.
+
+    Swappable: a site names its own model in ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``,
+    and then this one has no table, no admin and no place in the page tree.
+    """
+
+    # Page's own search fields (on Wagtail 8 it has more than AbstractPage).
+    search_fields = Page.search_fields + ArticlePageMixin.article_search_fields
+
+    # A swapped-out model must not be offered for creation in the page tree.
+    is_creatable = not swapper.is_swapped("wagtail_dvt", "ArticlePage")
+
+    class Meta:
+        verbose_name = _("article page")
+        swappable = ARTICLE_MODEL_SETTING
+
+
+if ArticlePage._meta.swapped and ArticlePage in PAGE_MODEL_CLASSES:
+    # Wagtail lists every concrete Page subclass as a page type (in the
+    # admin's type filters, usage report, API ``?type=``); a swapped-out
+    # model has no table, so it must not be one.
+    PAGE_MODEL_CLASSES.remove(ArticlePage)
+
+
+def get_base_page_model():
+    """Wagtail's base page model: ``WAGTAIL_PAGE_MODEL`` on Wagtail 8, else ``Page``.
+
+    For queries over the whole page tree, as Wagtail's guide for reusable
+    apps asks; ``wagtail.models.Page`` is no model at all on a site that
+    swapped it.
+    """
+    if WAGTAIL_VERSION >= (8, 0):
+        return swapper.load_model("wagtailcore", "Page")
+    return Page
+
+
+def get_article_model():
+    """The article model of this site: ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``.
+
+    ``wagtail_dvt.ArticlePage`` unless the site swapped in its own, as
+    Django's ``get_user_model()`` does for ``AUTH_USER_MODEL``.
+    """
+    return swapper.load_model("wagtail_dvt", "ArticlePage")
+
+
 # Everything Django's urlize makes a link of has one of these: a scheme, "www.",
 # an email's "@" or one of the bare domain endings it recognises.
 _MAY_HOLD_A_LINK = re.compile(
@@ -225,8 +316,11 @@ class CommentStatus(models.TextChoices):
 class Comment(models.Model):
     """A reader's comment on an article; shown only once approved."""
 
+    # The site's article model (WAGTAIL_DVT_ARTICLEPAGE_MODEL).
     page = ParentalKey(
-        ArticlePage, on_delete=models.CASCADE, related_name=READER_COMMENTS
+        swapper.get_model_name("wagtail_dvt", "ArticlePage"),
+        on_delete=models.CASCADE,
+        related_name=READER_COMMENTS,
     )
     author_name = models.CharField(_("name"), max_length=255)
     body = models.TextField(_("comment"))

@@ -28,7 +28,7 @@ from ..comments.admission import (
     CommentRefused,
     InvalidComment,
 )
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import ArticlePageMixin, Comment, CommentStatus, get_article_model
 from .common import (
     MAX_ID,
     RECEIVED_MESSAGE,
@@ -60,7 +60,8 @@ def _absolute(request, url_name, **kwargs):
 
 
 class ReaderCommentArticleMetaSchema(Schema):
-    type: Literal["wagtail_dvt.ArticlePage"]
+    # The site's article model (imported with the URLconf, once models load).
+    type: Literal[get_article_model()._meta.label]
     detail_url: str | None
     html_url: str | None
 
@@ -73,10 +74,10 @@ class ReaderCommentArticleSchema(Schema):
     title: str
 
     @staticmethod
-    def resolve_meta(page: ArticlePage, context: dict) -> dict:
+    def resolve_meta(page: ArticlePageMixin, context: dict) -> dict:
         request = context["request"]
         return {
-            "type": ArticlePage._meta.label,
+            "type": page._meta.label,
             "detail_url": _absolute(
                 request, "wagtailapi_v3:detail_page", page_id=page.pk
             ),
@@ -111,7 +112,7 @@ class ReaderCommentSchema(Schema):
         }
 
     @staticmethod
-    def resolve_article(comment: Comment) -> ArticlePage:
+    def resolve_article(comment: Comment) -> ArticlePageMixin:
         return comment.page
 
 

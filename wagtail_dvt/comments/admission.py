@@ -34,7 +34,7 @@ from django.utils.html import urlize
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import Comment, CommentStatus, get_article_model
 from .forms import CommentFieldsForm
 
 USER_AGENT_MAX_LENGTH = Comment._meta.get_field("user_agent").max_length
@@ -120,6 +120,7 @@ def submit_comment(
     user_agent = (user_agent or "")[:USER_AGENT_MAX_LENGTH]
 
     specific = getattr(page, "specific", page)
+    ArticlePage = get_article_model()
     if not isinstance(specific, ArticlePage) or specific.pk is None:
         raise ArticleNotFound()
 

@@ -2,6 +2,8 @@
 
 from wagtail.models import Page, Site
 
+from ..models import get_base_page_model
+
 
 class PageNotFound(LookupError):
     """No page matches the reference, or there is no default Site to look in."""
@@ -13,6 +15,7 @@ def find_page(reference: Page | int | str | None = None) -> Page:
     URL paths are relative to the default Site ("/blog/"); ``None`` and "/"
     mean the default Site's root page, as ``wagtail start`` sites expect.
     """
+    Page = get_base_page_model()
     if isinstance(reference, Page):
         return reference.specific
     if reference is not None and str(reference).isascii() and str(reference).isdigit():

@@ -27,7 +27,13 @@ from wagtail.search.signal_handlers import (
 from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import (
+    ArticlePageMixin,
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 from .errors import DocumentError, ParentPageError, WriteConflict
 from .lookup import PageNotFound, find_page
 from .types import ArticleDocument
@@ -60,7 +66,7 @@ def resolve_parent(reference: Page | int | str | None = None) -> Page:
         parent = find_page(reference)
     except PageNotFound as err:
         raise ParentPageError(str(err)) from err
-    if not ArticlePage.can_exist_under(parent):
+    if not get_article_model().can_exist_under(parent):
         raise ParentPageError(
             f"article pages are not allowed under {parent.title!r} "
             f"({parent.specific_class._meta.verbose_name})"
@@ -106,7 +112,9 @@ def write_documents(
     with transaction.atomic():
         # Locking the parent serializes concurrent imports under it, so two
         # processes importing one document create one page.
-        parent = Page.objects.select_for_update().get(pk=options.parent.pk)
+        parent = (
+            get_base_page_model().objects.select_for_update().get(pk=options.parent.pk)
+        )
         children = parent.get_children().filter(slug__in=slugs)
         taken = set(children.values_list("slug", flat=True))
         new = {}
@@ -160,6 +168,8 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         ]
     if not items:
         return []
+    ArticlePage = get_article_model()
+    Page = get_base_page_model()
     depth = parent.depth + 1
     siblings = Page.objects.filter(path__startswith=parent.path, depth=depth)
     last = siblings.order_by("-path").only("path").first()
@@ -214,7 +224,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
     )
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(ArticlePage, pages)
-    # No reference index entries: an ArticlePage's fields (text, a date,
+    # No reference index entries: an article's own fields (text, a date,
     # Markdown sections, comments) cannot point at other objects, so Wagtail's
     # own indexing of it records nothing (a test holds this true).
     PageLogEntry.objects.bulk_create(_log_entries(pages, revisions, now, options))
@@ -229,7 +239,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
 
 def _log_entries(pages, revisions, now, options):
     """The audit log entries Wagtail writes when a page is created and published."""
-    content_type = ContentType.objects.get_for_model(ArticlePage)
+    content_type = ContentType.objects.get_for_model(get_article_model())
     actions = ["wagtail.create"] + (["wagtail.publish"] if options.publish else [])
     return [
         PageLogEntry(
@@ -330,11 +340,11 @@ def _result(source, document, action, page, comments_added, options):
     )
 
 
-def _existing_article(parent: Page, slug: str, source: str) -> ArticlePage | None:
+def _existing_article(parent: Page, slug: str, source: str) -> ArticlePageMixin | None:
     existing = parent.get_children().filter(slug=slug).first()
     if existing is None:
         return None
-    if existing.specific_class is not ArticlePage:
+    if existing.specific_class is not get_article_model():
         raise WriteConflict(
             f"the slug {slug!r} under {parent.title!r} is taken by a "
             f"{existing.specific_class._meta.verbose_name}, not an article page",
@@ -356,7 +366,7 @@ def _document_fields(document: ArticleDocument) -> dict:
     }
 
 
-def _article_fields(page: ArticlePage) -> dict:
+def _article_fields(page: ArticlePageMixin) -> dict:
     return {
         "title": page.title,
         "author": page.author,
@@ -368,7 +378,7 @@ def _article_fields(page: ArticlePage) -> dict:
     }
 
 
-def _missing_comments(page: ArticlePage, comments: list[Comment]) -> list[Comment]:
+def _missing_comments(page: ArticlePageMixin, comments: list[Comment]) -> list[Comment]:
     """Comments not yet stored, counting repeats: two comments by one author
     in the same minute are both kept."""
     stored = Counter(
