@@ -40,6 +40,7 @@ if WAGTAIL_VERSION >= (8, 0):
     swapper.set_app_prefix("wagtailcore", "wagtail")
 
 READER_COMMENTS = "reader_comments"
+ARTICLE_TEMPLATE = "wagtail_dvt/article_page.html"
 COMMENTS_PAGE_PARAMETER = "comments_page"
 
 
@@ -154,7 +155,7 @@ class ArticlePageMixin(
         help_text=_("Let visitors write comments on this article."),
     )
 
-    template = "wagtail_dvt/article_page.html"
+    template = ARTICLE_TEMPLATE
 
     article_search_fields = [
         index.SearchField("author"),
@@ -212,6 +213,15 @@ class ArticlePageMixin(
         sections = [block.value for block in self.body if block.block_type == "section"]
         anchors = section_anchors(section["heading"] for section in sections)
         return list(zip(anchors, sections, strict=True))
+
+    def get_template(self, request, *args, **kwargs):
+        # Wagtail gives every page class a template named after it
+        # ("blog/article_page.html") unless the class sets one: a site's own
+        # article model uses that template if the site has it, else this one.
+        template = super().get_template(request, *args, **kwargs)
+        if template == ARTICLE_TEMPLATE:
+            return template
+        return [template, ARTICLE_TEMPLATE]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
