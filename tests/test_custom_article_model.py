@@ -112,7 +112,7 @@ def _table_schema(table):
 
 
 @default
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_site_on_the_released_schema_upgrades_with_migrate_alone(client):
     """A database built by the 0.1.0 migrations, with an imported article and
     comments, is upgraded by ``migrate``: nothing lost, the schema as new."""
