@@ -10,6 +10,10 @@ VENV ?= .venv
 CONSTRAINTS ?=
 # Extra arguments for pytest, e.g. PYTEST_ARGS="-k parser -x".
 PYTEST_ARGS ?=
+# Django settings the tests run with: the demo site's, or
+# tests.settings_swapped, a site with its own article model
+# (WAGTAIL_DVT_ARTICLEPAGE_MODEL) on a custom base page model on Wagtail 8.
+SETTINGS ?= example_site.settings.test
 
 # The browser tests drive Debian's Chromium and inject axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -37,11 +41,12 @@ MANAGE := $(VENV_PYTHON) example_site/manage.py
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test bench lint format docs messages chromium gettext axe screenshots clean distclean
+.PHONY: help install demo test test-swapped bench lint format docs messages chromium gettext axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
 	@echo "make test       ruff, makemigrations --check, pytest with the browser tests, docs build"
+	@echo "make test-swapped  the same, on a site with its own article model (tests.settings_swapped)"
 	@echo "make bench      run the benchmarks (bench/), printing tables and writing JSON"
 	@echo "make docs       build the documentation site strictly into site/"
 	@echo "make screenshots  rerun the browser tests, saving the docs' screenshots in docs/img/"
@@ -114,10 +119,14 @@ export DEMO_SUPERUSER_SCRIPT
 test: $(INSTALL_STAMP) chromium gettext axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(MANAGE) makemigrations --check --dry-run --settings=example_site.settings.test
+	$(MANAGE) makemigrations --check --dry-run --settings=$(SETTINGS)
 	WAGTAIL_DVT_BROWSER_REQUIRED=1 WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' \
-		WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' $(VENV)/bin/pytest $(PYTEST_ARGS)
+		WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' \
+		$(VENV)/bin/pytest --ds=$(SETTINGS) $(PYTEST_ARGS)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+test-swapped:
+	$(MAKE) test SETTINGS=tests.settings_swapped
 
 # Benchmarks print a table and write bench/results/*.json. They never run in
 # make test; set DATABASE_URL to measure on PostgreSQL (comment_load needs it).

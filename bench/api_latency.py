@@ -41,13 +41,18 @@ def main():
     parser.add_argument("--free-comments", action="store_true")
     args = parser.parse_args()
     setup_django()
+    from django.apps import apps
     from django.test import Client
     from wagtail import VERSION as WAGTAIL_VERSION
-    from wagtail.models import Page, Site
+    from wagtail.models import Site
 
-    from example_site.home.models import HomePage
     from wagtail_dvt.importer import import_documents
-    from wagtail_dvt.models import ArticlePage
+    from wagtail_dvt.models import get_article_model, get_base_page_model
+
+    ArticlePage = get_article_model()
+    Page = get_base_page_model()
+    # The demo's home page type, or the swapped test site's (tests/swapped).
+    HomePage = apps.get_model("home", "HomePage")
 
     root = Site.objects.get(is_default_site=True).root_page
     plain = root.add_child(instance=Page(title="A plain page", slug="plain"))
@@ -62,7 +67,7 @@ def main():
 
     client = Client()
     versions = ["v2"] + (["v3"] if WAGTAIL_VERSION >= (8, 0) else [])
-    article_type = "wagtail_dvt.ArticlePage"
+    article_type = ArticlePage._meta.label
     results = {}
     for version in versions:
         base = f"/api/{version}/pages/"

@@ -20,8 +20,9 @@ def idiomatic_import(parent, documents, timezone):
 
     from wagtail_dvt.importer import parse_document
     from wagtail_dvt.importer.writer import article_slug
-    from wagtail_dvt.models import ArticlePage, Comment
+    from wagtail_dvt.models import Comment, get_article_model
 
+    ArticlePage = get_article_model()
     for name, text in documents:
         document = parse_document(text, name)
         with transaction.atomic():
@@ -68,11 +69,13 @@ def plugin_import(parent, documents, batch_size=100, on_batch=None):
 
 
 def new_parent(title):
-    from wagtail.models import Page
+    from django.apps import apps
 
-    from example_site.home.models import HomePage
+    from wagtail_dvt.models import get_base_page_model
 
-    root = Page.get_first_root_node()
+    # The demo's home page type, or the swapped test site's (tests/swapped).
+    HomePage = apps.get_model("home", "HomePage")
+    root = get_base_page_model().get_first_root_node()
     return root.add_child(instance=HomePage(title=title, slug=title.lower()))
 
 
@@ -84,8 +87,9 @@ def main():
     setup_django()
     from django.utils import timezone as django_timezone
 
-    from wagtail_dvt.models import ArticlePage
+    from wagtail_dvt.models import get_article_model
 
+    ArticlePage = get_article_model()
     timezone = django_timezone.get_default_timezone()
     times = {}
 

@@ -13,12 +13,12 @@ from common import add_approved_comments, measure, report, setup_django
 
 def article_with_comments(count, title):
     from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document
-    from wagtail_dvt.models import ArticlePage
+    from wagtail_dvt.models import get_article_model
 
     text = BUNDLED_DOCUMENT.read_bytes().replace(
         b"The Role of Interventional Radiology", title.encode()
     )
-    page = ArticlePage.objects.get(pk=import_document(text, name=title).page_id)
+    page = get_article_model().objects.get(pk=import_document(text, name=title).page_id)
     page.reader_comments.all().delete()
     add_approved_comments(page, count)
     return page

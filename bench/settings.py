@@ -1,5 +1,6 @@
 """Settings for the benchmarks: the test settings on a throwaway database.
 
+With ``BENCH_SWAPPED=1``, the swapped test site's settings instead.
 SQLite benchmarks use a file (an in-memory database would flatter every
 write); with DATABASE_URL they run on that server's ``test_`` database.
 """
@@ -8,8 +9,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from example_site.settings.test import *  # noqa: F403
-from example_site.settings.test import DATABASES
+if os.environ.get("BENCH_SWAPPED"):
+    # A site with its own article model, on a custom base page model on
+    # Wagtail 8 (tests/swapped): BENCH_SWAPPED=1 python bench/<script>.py
+    from tests.settings_swapped import *  # noqa: F403
+    from tests.settings_swapped import DATABASES
+else:
+    from example_site.settings.test import *  # noqa: F403
+    from example_site.settings.test import DATABASES
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from wagtail.models import Page, Revision, Site
+from wagtail.models import Revision, Site
 
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document, parse_document
-from wagtail_dvt.models import ArticlePage, Comment
+from wagtail_dvt.models import Comment, get_article_model, get_base_page_model
+
+ArticlePage = get_article_model()
+Page = get_base_page_model()
 
 
 def pytest_configure(config):

@@ -29,9 +29,9 @@ def retitled(text: str, title: str) -> str:
 
 def make_article(parent, title="Clots explained", **fields):
     """A minimal live article under ``parent``, for comment and API tests."""
-    from wagtail_dvt.models import ArticlePage
+    from wagtail_dvt.models import get_article_model
 
-    page = ArticlePage(
+    page = get_article_model()(
         title=title,
         author="Dr. Vein",
         date=datetime.date(2024, 3, 1),
@@ -49,3 +49,11 @@ def keys_in(data):
     if isinstance(data, list):
         return {key for value in data for key in keys_in(value)}
     return set()
+
+
+def home_page_model():
+    """The site's home page model: the demo's, or the swapped test site's
+    (``tests/swapped/home``, on its custom base page)."""
+    from django.apps import apps
+
+    return apps.get_model("home", "HomePage")

@@ -10,7 +10,10 @@ import pytest
 from dvt_testing import keys_in
 from wagtail.models import PageViewRestriction
 
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
+ARTICLE_TYPE = ArticlePage._meta.label
 
 COMMENTS = "/api/v2/comments/"
 PRIVATE_KEYS = {"email", "ip_address", "user_agent", "status"}
@@ -123,7 +126,7 @@ def test_items_have_public_fields_only(client, articles):
     assert first["article"] == {
         "id": public.pk,
         "meta": {
-            "type": "wagtail_dvt.ArticlePage",
+            "type": ARTICLE_TYPE,
             "detail_url": f"http://localhost/api/v2/pages/{public.pk}/",
             "html_url": "http://localhost/public/",
         },

@@ -13,18 +13,27 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, resolve
-from dvt_testing import keys_in
+from dvt_testing import home_page_model, keys_in
 from wagtail import urls as wagtail_urls
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import PageViewRestriction
 
-from example_site.home.models import HomePage
 from wagtail_dvt.api import CommentsAPIViewSet
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
+
+ArticlePage = get_article_model()
+ARTICLE_TYPE = ArticlePage._meta.label
+HomePage = home_page_model()
+Page = get_base_page_model()
 
 PAGES = "/api/v2/pages/"
-ARTICLES = {"type": "wagtail_dvt.ArticlePage"}
+ARTICLES = {"type": ARTICLE_TYPE}
 PRIVATE_KEYS = {"email", "ip_address", "user_agent", "status"}
 ARTICLE_FIELDS = "author,date,body,comments,comment_count,comments_url"
 
@@ -340,7 +349,7 @@ def test_article_detail_costs_one_query_more_than_a_plain_page(client, root_page
 
     assert article_queries == plain_queries + 1
     data = client.get(f"{PAGES}{article.pk}/").json()
-    assert data["meta"]["type"] == "wagtail_dvt.ArticlePage"
+    assert data["meta"]["type"] == ARTICLE_TYPE
     assert (data["author"], data["comment_count"]) == ("Ada Author", 3)
     # Other page types are fetched as Wagtail fetches them.
     other = client.get(f"{PAGES}{home.pk}/").json()

@@ -181,7 +181,7 @@ def test_unknown_mode_is_a_configuration_error(client, api, page, dvt):
 
     assert check_api_comments_mode() == []
     dvt(API_COMMENTS="closed")
-    assert [error.id for error in check_api_comments_mode()] == ["wagtail_dvt.E001"]
+    assert [error.id for error in check_api_comments_mode()] == ["wagtail_dvt.E002"]
     with pytest.raises(ImproperlyConfigured, match="API_COMMENTS"):
         post(client, api, page)
 

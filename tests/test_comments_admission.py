@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.utils import timezone
 from dvt_testing import make_article
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.comments import admission
 from wagtail_dvt.comments.admission import (
@@ -28,7 +28,15 @@ from wagtail_dvt.comments.admission import (
     count_links,
     submit_comment,
 )
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
+
+ArticlePage = get_article_model()
+Page = get_base_page_model()
 
 IP = "203.0.113.7"
 

@@ -18,7 +18,9 @@ from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.comments.views import client_ip
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

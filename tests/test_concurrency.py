@@ -12,7 +12,9 @@ import pytest
 from django.db import connection
 from dvt_testing import REPO_ROOT, retitled
 
-from wagtail_dvt.models import ArticlePage, Comment
+from wagtail_dvt.models import Comment, get_article_model
+
+ArticlePage = get_article_model()
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,15 +39,18 @@ def database_url():
 
 
 def test_two_processes_create_each_page_once(tmp_path, bundled_text):
-    from wagtail.models import Page
+    from wagtail_dvt.models import get_base_page_model
 
+    Page = get_base_page_model()
     for number in range(DOCUMENTS):
         text = retitled(bundled_text, f"Concurrent article {number}")
         (tmp_path / f"doc{number:03d}.txt").write_text(text, encoding="utf-8")
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "example_site.settings.test",
+        "DJANGO_SETTINGS_MODULE": os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "example_site.settings.test"
+        ),
     }
     command = [
         sys.executable,

@@ -19,11 +19,25 @@ import textwrap
 from types import SimpleNamespace
 
 import pytest
-from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, REPO_ROOT, line_of, retitled
-from wagtail.models import Page
+from dvt_testing import (
+    BUNDLED_SLUG,
+    BUNDLED_TITLE,
+    REPO_ROOT,
+    home_page_model,
+    line_of,
+    retitled,
+)
 
 from wagtail_dvt.importer import BUNDLED_DOCUMENT
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
+
+ArticlePage = get_article_model()
+Page = get_base_page_model()
 
 HEADINGS = [
     "Understanding Deep Vein Thrombosis",
@@ -478,7 +492,7 @@ def test_write_errors_in_a_batch_leave_no_trace(
     article, root_page, bundled_text, tmp_path, write_document, run_import
 ):
     """Documents that parse but cannot be written fail alone, writing nothing."""
-    from example_site.home.models import HomePage
+    HomePage = home_page_model()
 
     root_page.add_child(instance=HomePage(title="Squatter", slug="taken-slug"))
     new = write_document("docs/1-new.txt", retitled(bundled_text, "A New Article"))
@@ -548,7 +562,7 @@ def test_draft_reports_not_live(run_import):
 
 @pytest.fixture
 def blog(root_page):
-    from example_site.home.models import HomePage
+    HomePage = home_page_model()
 
     blog = HomePage(title="Blog", slug="blog")
     root_page.add_child(instance=blog)
@@ -654,7 +668,7 @@ def test_json_format_lists_errors(tmp_path, write_document, run_import):
 
 
 def test_slug_taken_by_another_page_type(root_page, run_import, db_counts):
-    from example_site.home.models import HomePage
+    HomePage = home_page_model()
 
     root_page.add_child(instance=HomePage(title="Squatter", slug=BUNDLED_SLUG))
     before = db_counts()
@@ -677,12 +691,14 @@ def test_manage_py_reports_bad_documents_without_traceback(tmp_path, bundled_tex
     The test settings always use an in-memory SQLite database, which a second
     process cannot share, so this runs them with the database moved to a file.
     """
+    from django.conf import settings as django_settings
+
     settings_dir = tmp_path / "settings"
     settings_dir.mkdir()
     (settings_dir / "subprocess_settings.py").write_text(
         textwrap.dedent(
             f"""\
-            from example_site.settings.test import *  # noqa: F403
+            from {django_settings.SETTINGS_MODULE} import *  # noqa: F403
 
             DATABASES = {{
                 "default": {{

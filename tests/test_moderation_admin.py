@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 XSS = '<script>alert("x")</script>'
 LIST_URL = "wagtail_dvt_comments:list"
@@ -365,15 +367,21 @@ def test_the_comment_chooser_opens_for_moderators(client, moderator, comments):
 def test_editors_without_the_permission_cannot_set_a_status(
     editor_client, comments, articles
 ):
-    from wagtail.models import GroupPagePermission, Page
+    from django.contrib.auth import get_permission_codename
+    from wagtail.models import GroupPagePermission
 
+    from wagtail_dvt.models import get_base_page_model
+
+    Page = get_base_page_model()
     editor = editor_client.session["_auth_user_id"]
     group = Group.objects.get(user__pk=editor)
-    for permission in ("add_page", "change_page", "publish_page"):
+    for action in ("add", "change", "publish"):
         GroupPagePermission.objects.create(
             group=group,
             page=Page.objects.get(pk=articles[0].pk),
-            permission=Permission.objects.get(codename=permission),
+            permission=Permission.objects.get(
+                codename=get_permission_codename(action, Page._meta)
+            ),
         )
     edit_page = editor_client.get(
         reverse("wagtailadmin_pages:edit", args=[articles[0].pk])

@@ -10,14 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
-from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, retitled
+from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, home_page_model, retitled
 from wagtail.models import Revision, Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from example_site.home.models import HomePage
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document, parse_document
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
+HomePage = home_page_model()
 
 ANCHORS = [
     "understanding-deep-vein-thrombosis",

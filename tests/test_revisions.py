@@ -14,7 +14,9 @@ from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from wagtail_dvt.comments.admission import submit_comment
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 
 def make_article(parent, title="Version one"):

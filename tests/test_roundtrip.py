@@ -27,7 +27,9 @@ from wagtail_dvt.importer.parser import (
     WRITE_A_COMMENT,
 )
 from wagtail_dvt.importer.types import ArticleDocument, ReaderComment, Section
-from wagtail_dvt.models import ArticlePage
+from wagtail_dvt.models import get_article_model
+
+ArticlePage = get_article_model()
 
 MARKERS = {WRITE_A_COMMENT, COMMENTS}
 

@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.signals import page_published, page_unpublished
 
-from .models import ArticlePage, Comment, CommentStatus
+from .models import ArticlePageMixin, Comment, CommentStatus, get_article_model
 from .signals import comments_changed
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class _ChangedArticles:
 
     def flush(self):
         self.flushed = True
-        articles = list(ArticlePage.objects.filter(pk__in=self.ids).specific())
+        articles = list(get_article_model().objects.filter(pk__in=self.ids))
         self.ids.clear()
         if not articles:
             return
@@ -164,7 +164,7 @@ def _comment_deleted(sender, instance, using, **kwargs):
 def _article_saving(sender, instance, update_fields=None, **kwargs):
     # Saving a revision writes only its own columns; comments_open goes live
     # with a publish, which saves the whole page.
-    if not isinstance(instance, ArticlePage):
+    if not isinstance(instance, ArticlePageMixin):
         return
     instance._wagtail_dvt_comments_toggled = False
     if instance.pk is None or (
@@ -172,7 +172,8 @@ def _article_saving(sender, instance, update_fields=None, **kwargs):
     ):
         return
     stored = (
-        ArticlePage.objects.filter(pk=instance.pk)
+        type(instance)
+        .objects.filter(pk=instance.pk)
         .values_list("comments_open", flat=True)
         .first()
     )
@@ -189,7 +190,7 @@ def _article_saved(sender, instance, using, **kwargs):
 
 def _article_published(sender, instance, **kwargs):
     # Wagtail purges the page URLs itself; the API's copies are ours.
-    if isinstance(instance, ArticlePage):
+    if isinstance(instance, ArticlePageMixin):
         transaction.on_commit(lambda: _purge_api_urls(instance))
 
 

@@ -1,15 +1,56 @@
-"""System checks for the ``WAGTAIL_DVT`` settings, run by ``manage.py check``."""
+"""System checks, run by ``manage.py check``: what a site must write for the
+plugin to fit its page models, and settings it would otherwise trip over."""
 
+import swapper
 from django.core import checks
+from wagtail import VERSION as WAGTAIL_VERSION
 
 from .conf import check_unknown_settings
 
 checks.register(check_unknown_settings, checks.Tags.compatibility)
 
 
+@checks.register(checks.Tags.models)
+def check_article_model_fits_page_model(app_configs=None, **kwargs):
+    """wagtail_dvt.E001: a custom base page model needs the site's own article model.
+
+    The default ``wagtail_dvt.ArticlePage`` subclasses Wagtail's ``Page``, which
+    a custom ``WAGTAIL_PAGE_MODEL`` replaces; Django then reports the broken
+    ``page_ptr`` (fields.E301) without saying what to do about it.
+    """
+    if WAGTAIL_VERSION < (8, 0):
+        return []
+    page_model = swapper.is_swapped("wagtailcore", "Page")
+    if not page_model or swapper.is_swapped("wagtail_dvt", "ArticlePage"):
+        return []
+    base_page = swapper.load_model("wagtailcore", "Page", required=False)
+    if base_page is None:
+        return []  # Django reports the missing page model itself.
+    name = base_page.__name__
+    return [
+        checks.Error(
+            f"WAGTAIL_PAGE_MODEL is {page_model!r}, so wagtail-dvt's default "
+            "ArticlePage (built on wagtailcore.Page) cannot be used.",
+            hint=(
+                "Define your own article model on your base page, in an app of "
+                "yours such as blog/models.py:\n"
+                f"    from {base_page.__module__} import {name}\n"
+                "    from wagtail_dvt.models import ArticlePageMixin\n\n"
+                f"    class ArticlePage(ArticlePageMixin, {name}):\n"
+                "        pass\n\n"
+                "then set in your settings:\n"
+                '    WAGTAIL_DVT_ARTICLEPAGE_MODEL = "blog.ArticlePage"\n'
+                "and run makemigrations and migrate. "
+                "See docs/custom-article-model.md."
+            ),
+            id="wagtail_dvt.E001",
+        )
+    ]
+
+
 @checks.register()
 def check_api_comments_mode(app_configs=None, **kwargs):
-    """An unknown ``API_COMMENTS`` would fail every comments API request."""
+    """wagtail_dvt.E002: an unknown ``API_COMMENTS`` would fail every API post."""
     from .api.tokens import MODES
     from .conf import get_setting
 
@@ -20,6 +61,6 @@ def check_api_comments_mode(app_configs=None, **kwargs):
         checks.Error(
             f'WAGTAIL_DVT["API_COMMENTS"] is {mode!r}.',
             hint="Use one of: " + ", ".join(repr(m) for m in MODES) + ".",
-            id="wagtail_dvt.E001",
+            id="wagtail_dvt.E002",
         )
     ]

@@ -1,5 +1,6 @@
 import re
 
+import swapper
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
@@ -8,15 +9,16 @@ from django.utils.html import escape, normalize_newlines
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import PAGE_MODEL_CLASSES, Page
 from wagtail.search import index
 
 from .admin.panels import ReaderCommentsPanel
-from .api.fields import (
+from .api_fields import (
     ApprovedCommentsField,
     ArticleBodyField,
     CommentCountField,
@@ -29,7 +31,15 @@ from .comments.text import comment_fingerprint, is_one_line
 from .conf import get_setting
 from .dates import format_datetime
 
+if WAGTAIL_VERSION >= (8, 0):
+    from wagtail.models import AbstractPage
+
+    # Read WAGTAIL_PAGE_MODEL even if this app is listed before wagtail, as
+    # Wagtail's guide for reusable apps asks.
+    swapper.set_app_prefix("wagtailcore", "wagtail")
+
 READER_COMMENTS = "reader_comments"
+ARTICLE_TEMPLATE = "wagtail_dvt/article_page.html"
 COMMENTS_PAGE_PARAMETER = "comments_page"
 
 
@@ -108,8 +118,46 @@ class ReaderCommentFormMixin(RoutablePageMixin):
         return context
 
 
-class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, Page):
-    """A blog article built from headed Markdown sections, with reader comments."""
+class _ArticleEditHandler:
+    """Wagtail's default editor tabs plus a Comments tab, for each article model.
+
+    Read from the concrete class, so a site's model keeps its base page's
+    promote panels and its own additions to ``content_panels`` or
+    ``settings_panels`` without redefining the tabs.
+    """
+
+    def __get__(self, instance, owner):
+        tabs = [
+            (owner.content_panels, _("Content")),
+            (owner.comment_panels, _("Comments")),
+            (owner.promote_panels, _("Promote")),
+            (owner.settings_panels, _("Settings")),
+        ]
+        return TabbedInterface(
+            [ObjectList(panels, heading=heading) for panels, heading in tabs if panels]
+        )
+
+
+# The page fields every base page has: Wagtail 8's AbstractPage is the common
+# ancestor of Page and of any custom base page (WAGTAIL_PAGE_MODEL).
+_PAGE_BASICS = AbstractPage if WAGTAIL_VERSION >= (8, 0) else Page
+
+
+class ArticlePageMixin(
+    ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, models.Model
+):
+    """Everything an article is, for any page model.
+
+    A blog article built from headed Markdown sections, with reader comments.
+    Combine it with a base page to make a site's own article model, as
+    Wagtail's form builder does with ``FormMixin``::
+
+        class ArticlePage(ArticlePageMixin, BasePage):
+            hero_caption = models.CharField(max_length=255, blank=True)
+
+    and name that model in ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``
+    (see ``docs/custom-article-model.md``).
+    """
 
     author = models.CharField(_("author"), max_length=255)
     date = models.DateField(_("posted on"))
@@ -120,9 +168,9 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         help_text=_("Let visitors write comments on this article."),
     )
 
-    template = "wagtail_dvt/article_page.html"
+    template = ARTICLE_TEMPLATE
 
-    search_fields = Page.search_fields + [
+    article_search_fields = [
         index.SearchField("author"),
         index.SearchField("body"),
         # Wagtail's admin page search autocompletes rather than searches.
@@ -130,25 +178,19 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         index.AutocompleteField("body"),
         index.FilterField("date"),
     ]
+    search_fields = _PAGE_BASICS.search_fields + article_search_fields
 
-    content_panels = Page.content_panels + [
+    article_content_panels = [
         FieldPanel("author"),
         FieldPanel("date"),
         FieldPanel("body", heading=_("Sections")),
     ]
+    content_panels = _PAGE_BASICS.content_panels + article_content_panels
     comment_panels = [
         ReaderCommentsPanel(READER_COMMENTS, label=_("Reader comments")),
     ]
-    settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
-    # Wagtail's default tabs, with the reader comments on a tab of their own.
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Content")),
-            ObjectList(comment_panels, heading=_("Comments")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-            ObjectList(settings_panels, heading=_("Settings")),
-        ]
-    )
+    settings_panels = _PAGE_BASICS.settings_panels + [FieldPanel("comments_open")]
+    edit_handler = _ArticleEditHandler()
 
     # Reader comments are never a relation here: Wagtail's API would list them
     # unfiltered, make them query filters and, in v3, writable. The fields
@@ -164,7 +206,7 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
     ]
 
     class Meta:
-        verbose_name = _("article page")
+        abstract = True
 
     @property
     def comments_source_id(self):
@@ -198,6 +240,15 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         anchors = section_anchors(section["heading"] for section in sections)
         return list(zip(anchors, sections, strict=True))
 
+    def get_template(self, request, *args, **kwargs):
+        # Wagtail gives every page class a template named after it
+        # ("blog/article_page.html") unless the class sets one: a site's own
+        # article model uses that template if the site has it, else this one.
+        template = super().get_template(request, *args, **kwargs)
+        if template == ARTICLE_TEMPLATE:
+            return template
+        return [template, ARTICLE_TEMPLATE]
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["wagtail_dvt_base_template"] = get_setting("BASE_TEMPLATE")
@@ -215,6 +266,56 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         return context
 
 
+#: The setting naming a site's own article model, as AUTH_USER_MODEL does.
+ARTICLE_MODEL_SETTING = swapper.swappable_setting("wagtail_dvt", "ArticlePage")
+
+
+class ArticlePage(ArticlePageMixin, Page):  # noqa: DJ008 - Page has __str__
+    """The default article model, on Wagtail's own ``Page``.
+
+    Swappable: a site names its own model in ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``,
+    and then this one has no table, no admin and no place in the page tree.
+    """
+
+    # Page's own search fields (on Wagtail 8 it has more than AbstractPage).
+    search_fields = Page.search_fields + ArticlePageMixin.article_search_fields
+
+    # A swapped-out model must not be offered for creation in the page tree.
+    is_creatable = not swapper.is_swapped("wagtail_dvt", "ArticlePage")
+
+    class Meta:
+        verbose_name = _("article page")
+        swappable = ARTICLE_MODEL_SETTING
+
+
+if ArticlePage._meta.swapped and ArticlePage in PAGE_MODEL_CLASSES:
+    # Wagtail lists every concrete Page subclass as a page type (in the
+    # admin's type filters, usage report, API ``?type=``); a swapped-out
+    # model has no table, so it must not be one.
+    PAGE_MODEL_CLASSES.remove(ArticlePage)
+
+
+def get_base_page_model():
+    """Wagtail's base page model: ``WAGTAIL_PAGE_MODEL`` on Wagtail 8, else ``Page``.
+
+    For queries over the whole page tree, as Wagtail's guide for reusable
+    apps asks; ``wagtail.models.Page`` is no model at all on a site that
+    swapped it.
+    """
+    if WAGTAIL_VERSION >= (8, 0):
+        return swapper.load_model("wagtailcore", "Page")
+    return Page
+
+
+def get_article_model():
+    """The article model of this site: ``WAGTAIL_DVT_ARTICLEPAGE_MODEL``.
+
+    ``wagtail_dvt.ArticlePage`` unless the site swapped in its own, as
+    Django's ``get_user_model()`` does for ``AUTH_USER_MODEL``.
+    """
+    return swapper.load_model("wagtail_dvt", "ArticlePage")
+
+
 #: How many aliases of aliases :func:`comments_source_id` follows; Wagtail's
 #: admin makes chains of one, and a loop must not hang a request.
 MAX_ALIAS_DEPTH = 10
@@ -227,7 +328,11 @@ def comments_source_id(page):
         if next_id is None:
             break
         source_id = next_id
-        aliased = Page.objects.filter(pk=next_id).values_list("alias_of_id", flat=True)
+        aliased = (
+            get_base_page_model()
+            .objects.filter(pk=next_id)
+            .values_list("alias_of_id", flat=True)
+        )
         next_id = aliased.first()
     return source_id
 
@@ -294,8 +399,11 @@ class CommentStatus(models.TextChoices):
 class Comment(models.Model):
     """A reader's comment on an article; shown only once approved."""
 
+    # The site's article model (WAGTAIL_DVT_ARTICLEPAGE_MODEL).
     page = ParentalKey(
-        ArticlePage, on_delete=models.CASCADE, related_name=READER_COMMENTS
+        swapper.get_model_name("wagtail_dvt", "ArticlePage"),
+        on_delete=models.CASCADE,
+        related_name=READER_COMMENTS,
     )
     author_name = models.CharField(
         _("name"), max_length=255, validators=[validate_one_line]

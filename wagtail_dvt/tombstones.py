@@ -8,6 +8,7 @@ leaves a :class:`DeletedComment` keyed as re-import matches comments: the
 page, the author's name and the time, to the minute.
 """
 
+import swapper
 from django.db import models
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete
@@ -22,7 +23,7 @@ class DeletedComment(models.Model):
     """A reader comment that was deleted and must not be imported again."""
 
     page = models.ForeignKey(
-        "wagtail_dvt.ArticlePage",
+        swapper.get_model_name("wagtail_dvt", "ArticlePage"),
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("page"),

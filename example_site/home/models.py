@@ -1,6 +1,6 @@
 from wagtail.models import Page
 
-from wagtail_dvt.models import ArticlePage
+from wagtail_dvt.models import get_article_model
 
 
 class HomePage(Page):
@@ -9,7 +9,8 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = (
-            ArticlePage.objects.live()
+            get_article_model()
+            .objects.live()
             .public()
             .descendant_of(self)
             .order_by("-date", "title")

@@ -15,7 +15,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "example_site.headless",
     "wagtail_headless_preview",
-    *INSTALLED_APPS,  # noqa: F405
+    *INSTALLED_APPS,
 ]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -36,6 +36,7 @@ from browser_helpers import (
     USERNAME,
     LiveSite,
 )
+from django.conf import settings
 from dvt_testing import REPO_ROOT
 
 SERVER_START_TIMEOUT = 60
@@ -124,7 +125,10 @@ def live_site(browser_prerequisites, tmp_path_factory):
     front_origin = f"http://127.0.0.1:{_free_port()}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_site.settings.dev",
+        # The demo's dev settings, or the swapped test site's counterpart.
+        "DJANGO_SETTINGS_MODULE": getattr(
+            settings, "WAGTAIL_DVT_TEST_LIVE_SETTINGS", "example_site.settings.dev"
+        ),
         # Its own database, whatever DATABASE_URL the rest of the suite uses.
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "PYTHONPATH": os.pathsep.join(

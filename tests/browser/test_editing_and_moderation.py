@@ -13,6 +13,12 @@ import pytest
 from browser_helpers import SCREENSHOTS, TIMEOUT_MS, log_in, screenshot
 from playwright.sync_api import expect
 
+from wagtail_dvt.models import get_article_model
+
+# The site's article model, in admin URLs: /admin/pages/add/<app>/<model>/.
+_ARTICLE_META = get_article_model()._meta
+ARTICLE_URL_PART = f"{_ARTICLE_META.app_label}/{_ARTICLE_META.model_name}"
+
 TITLE = "Compression stockings after a clot"
 SECTIONS = [
     ("Why wear them", "Stockings *reduce* swelling and pain.\n\nAsk your doctor."),
@@ -44,7 +50,7 @@ def published_article(live_site, editor_context):
     # Wait for the editor's scripts: a click before the StreamField is set up
     # inserts nothing (seen on a loaded CI machine).
     page.goto(
-        live_site(f"/admin/pages/add/wagtail_dvt/articlepage/{live_site.home_id}/"),
+        live_site(f"/admin/pages/add/{ARTICLE_URL_PART}/{live_site.home_id}/"),
         wait_until="networkidle",
     )
     page.fill("#id_title", TITLE)
@@ -83,7 +89,7 @@ def published_article(live_site, editor_context):
     href = row.get_by_role("link", name=TITLE).first.get_attribute("href")
     page_id = int(re.search(r"/pages/(\d+)/", href).group(1))
     if SCREENSHOTS:
-        page.goto(live_site("/admin/pages/usage/wagtail_dvt/articlepage/"))
+        page.goto(live_site(f"/admin/pages/usage/{ARTICLE_URL_PART}/"))
         screenshot(page, "article-listing")
     page.close()
     return PublishedArticle(

@@ -22,7 +22,7 @@ from wagtail.admin.views.pages.listing import ExplorableIndexView
 from wagtail.admin.views.pages.usage import ContentTypeUseView
 from wagtail.admin.viewsets.pages import PageViewSet
 
-from ..models import READER_COMMENTS, ArticlePage, CommentStatus
+from ..models import READER_COMMENTS, CommentStatus, get_article_model
 
 
 def _count(status):
@@ -85,10 +85,11 @@ def _with_comment_column(columns):
 
 
 class ArticlePageViewSet(PageViewSet):
-    """The admin views of :class:`~wagtail_dvt.models.ArticlePage`, with comment
-    counts in its listings."""
+    """The admin views of the site's article model, with comment counts in its
+    listings."""
 
-    model = ArticlePage
+    # Imported from a hook, once models are loaded.
+    model = get_article_model()
     index_view_class = ArticleExplorableIndexView
     content_type_use_view_class = ArticleContentTypeUseView
     columns = _with_comment_column(ExplorableIndexView.base_columns)

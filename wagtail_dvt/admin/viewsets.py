@@ -29,7 +29,7 @@ from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..cache import articles_changed
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import Comment, CommentStatus, get_article_model
 
 MODERATE_CODENAME = "moderate_comment"
 
@@ -71,7 +71,7 @@ class CommentFilterSet(WagtailFilterSet):
     )
     page = django_filters.ModelChoiceFilter(
         label=_("Article"),
-        queryset=lambda request: ArticlePage.objects.order_by("title"),
+        queryset=lambda request: get_article_model().objects.order_by("title"),
     )
     posted_at = django_filters.DateFromToRangeFilter(
         label=_("Posted"), widget=DateRangePickerWidget

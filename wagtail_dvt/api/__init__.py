@@ -14,19 +14,11 @@ Wagtail API v3 (Wagtail 8+)::
 
     api.add_router("/comments/", comments_router)
 
-``ArticlePage``'s fields (:mod:`.fields`) also work with Wagtail's own
-``PagesAPIViewSet``; ``ArticlePagesAPIViewSet`` only keeps ``?fields=*``
-listings at a flat query count. See ``docs/api.md``.
+The article's API fields (:mod:`wagtail_dvt.api_fields`) also work with
+Wagtail's own ``PagesAPIViewSet``; ``ArticlePagesAPIViewSet`` only keeps
+``?fields=*`` listings at a flat query count. See ``docs/api.md``.
 """
 
+from .v2 import ArticlePagesAPIViewSet, CommentsAPIViewSet
+
 __all__ = ["ArticlePagesAPIViewSet", "CommentsAPIViewSet"]
-
-
-def __getattr__(name):
-    # Loaded on first use: wagtail_dvt.models imports .fields from this
-    # package, and the viewsets import the models.
-    if name in __all__:
-        from . import v2
-
-        return getattr(v2, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

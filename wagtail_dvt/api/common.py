@@ -21,7 +21,7 @@ from ..comments.admission import (
     submit_comment,
 )
 from ..comments.views import client_ip
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import Comment, CommentStatus, get_article_model
 
 #: The message of a 202 answer to a POST: the same for pending and spam
 #: comments, so that a spammer learns nothing.
@@ -133,7 +133,7 @@ def public_articles(request) -> QuerySet:
     """
     site = Site.find_for_request(request)
     if site is None:
-        return ArticlePage.objects.none()
+        return get_article_model().objects.none()
     roots = [site.root_page]
     if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
         roots += list(site.root_page.get_translations())
@@ -143,7 +143,7 @@ def public_articles(request) -> QuerySet:
     restricted = Q()
     for path in PageViewRestriction.objects.values_list("page__path", flat=True):
         restricted |= Q(path__startswith=path)
-    pages = ArticlePage.objects.live().filter(in_site)
+    pages = get_article_model().objects.live().filter(in_site)
     if restricted:
         pages = pages.exclude(restricted)
     return pages
@@ -169,7 +169,7 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
     does, and :class:`~wagtail_dvt.comments.admission.ArticleNotFound` for an id that
     is no article.
     """
-    page = ArticlePage.objects.filter(pk=article_id).first()
+    page = get_article_model().objects.filter(pk=article_id).first()
     if page is None:
         raise ArticleNotFound()
     return submit_comment(

@@ -8,6 +8,7 @@ A site registers them on its own router, in place of and next to Wagtail's::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from django.core.exceptions import RequestDataTooBig
@@ -25,10 +26,14 @@ from rest_framework.response import Response
 from wagtail.api import APIField
 from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
-from wagtail.models import Page
 
 from ..comments.admission import CommentRefused, InvalidComment
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 from .common import (
     CODES_BY_STATUS,
     DEFAULT_LIMIT,
@@ -65,8 +70,16 @@ INPUT_FIELDS = frozenset(
 )
 
 
-#: The reverse one-to-one from a ``Page`` to its ``ArticlePage`` row.
-ARTICLE_ROW = ArticlePage._meta.get_field("page_ptr").remote_field
+@functools.cache
+def _article_row():
+    """The reverse one-to-one from the base page model to the article's row.
+
+    Named after the base page (``page_ptr``, ``basepage_ptr``...), so read
+    from the model; ``None`` if the article model is not a direct subclass
+    of the base page model, where no single join reaches its row.
+    """
+    link = get_article_model()._meta.parents.get(get_base_page_model())
+    return link.remote_field if link is not None else None
 
 
 class ArticlePagesAPIViewSet(PagesAPIViewSet):
@@ -83,16 +96,26 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("locale")
-        if self.action == "detail_view" and queryset.model is Page:
-            queryset = queryset.select_related(ARTICLE_ROW.get_accessor_name())
+        article_row = _article_row()
+        if (
+            self.action == "detail_view"
+            and article_row is not None
+            and queryset.model is get_base_page_model()
+        ):
+            queryset = queryset.select_related(article_row.get_accessor_name())
         return queryset
 
     def get_object(self):
         # BaseAPIViewSet finds the page; PagesAPIViewSet's own get_object
         # would then fetch its specific form again, joined above for articles.
         page = BaseAPIViewSet.get_object(self)
-        if page.specific_class is ArticlePage and ARTICLE_ROW.is_cached(page):
-            return ARTICLE_ROW.get_cached_value(page)
+        article_row = _article_row()
+        if (
+            page.specific_class is get_article_model()
+            and article_row is not None
+            and article_row.is_cached(page)
+        ):
+            return article_row.get_cached_value(page)
         return page.specific
 
 
@@ -104,12 +127,13 @@ class ArticleReferenceField(Field):
 
     def to_representation(self, page):
         request = self.context["request"]
+        article_model = get_article_model()
         return {
             "id": page.pk,
             "meta": {
-                "type": ArticlePage._meta.label,
+                "type": article_model._meta.label,
                 "detail_url": get_object_detail_url(
-                    self.context["router"], request, ArticlePage, page.pk
+                    self.context["router"], request, article_model, page.pk
                 ),
                 "html_url": page_html_url(page, request),
             },

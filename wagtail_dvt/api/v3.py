@@ -26,9 +26,16 @@ from wagtail.api.utils import get_full_url
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
 
+from ..api_fields import api_time
 from ..comments.admission import CommentRefused, InvalidComment
 from ..conf import get_setting
-from ..models import ArticlePage, Comment, CommentStatus, comment_body_html
+from ..models import (
+    ArticlePageMixin,
+    Comment,
+    CommentStatus,
+    comment_body_html,
+    get_article_model,
+)
 from .common import (
     CODES_BY_STATUS,
     COMMENT_NOT_FOUND,
@@ -48,7 +55,6 @@ from .common import (
     refusal_headers,
     submit_api_comment,
 )
-from .fields import api_time
 from .tokens import AuthenticationRequired, check_api_post, issue_api_token
 
 router = Router(tags=["comments"])
@@ -82,7 +88,8 @@ def _absolute(request, url_name, **kwargs):
 
 
 class ReaderCommentArticleMetaSchema(Schema):
-    type: Literal["wagtail_dvt.ArticlePage"]
+    # The site's article model (imported with the URLconf, once models load).
+    type: Literal[get_article_model()._meta.label]
     detail_url: str | None
     html_url: str | None
 
@@ -95,10 +102,10 @@ class ReaderCommentArticleSchema(Schema):
     title: str
 
     @staticmethod
-    def resolve_meta(page: ArticlePage, context: dict) -> dict:
+    def resolve_meta(page: ArticlePageMixin, context: dict) -> dict:
         request = context["request"]
         return {
-            "type": ArticlePage._meta.label,
+            "type": page._meta.label,
             "detail_url": _absolute(
                 request, "wagtailapi_v3:detail_page", page_id=page.pk
             ),
@@ -145,7 +152,7 @@ class ReaderCommentSchema(Schema):
         }
 
     @staticmethod
-    def resolve_article(comment: Comment) -> ArticlePage:
+    def resolve_article(comment: Comment) -> ArticlePageMixin:
         return comment.page
 
 

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
-from ..models import ArticlePage, Comment, CommentStatus, comments_source_id
+from ..models import Comment, CommentStatus, comments_source_id, get_article_model
 from .forms import CommentFieldsForm
 from .links import urlize
 from .text import comment_fingerprint
@@ -140,6 +140,7 @@ def submit_comment(
     user_agent = (user_agent or "")[:USER_AGENT_MAX_LENGTH]
 
     specific = getattr(page, "specific", page)
+    ArticlePage = get_article_model()
     if not isinstance(specific, ArticlePage) or specific.pk is None:
         raise ArticleNotFound()
     source_id = comments_source_id(specific)

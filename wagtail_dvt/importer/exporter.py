@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.utils import timezone as django_timezone
 
-from ..models import ArticlePage, CommentStatus
+from ..models import ArticlePageMixin, CommentStatus
 from .errors import ParseError
 from .formatter import format_document
 from .parser import parse_document
@@ -21,7 +21,7 @@ from .types import ArticleDocument, ReaderComment, Section
 
 
 def article_document(
-    page: ArticlePage,
+    page: ArticlePageMixin,
     *,
     timezone: tzinfo,
     statuses=(CommentStatus.APPROVED,),
@@ -68,7 +68,7 @@ class ExportError(Exception):
     """The page holds text that the export format cannot carry faithfully."""
 
 
-def export_document(page: ArticlePage, *, timezone: tzinfo, **kwargs) -> str:
+def export_document(page: ArticlePageMixin, *, timezone: tzinfo, **kwargs) -> str:
     """The page as export-format text; see :func:`article_document`.
 
     The text is read back before it is returned: a comment whose text looks

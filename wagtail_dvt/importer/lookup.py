@@ -16,6 +16,8 @@ from django.utils.translation import get_language_from_path
 from wagtail.models import Locale, Page, Site
 from wagtail.models.sites import get_site_for_hostname
 
+from ..models import get_base_page_model
+
 
 class PageNotFound(LookupError):
     """No page matches the reference, or there is no Site to look in."""
@@ -37,11 +39,12 @@ def find_page(
 
 
 def _find(reference) -> Page:
-    if isinstance(reference, Page):
+    page_model = get_base_page_model()
+    if isinstance(reference, page_model):
         return reference
     text = "" if reference is None else str(reference).strip()
     if text.isascii() and text.isdigit():
-        page = Page.objects.filter(pk=int(text)).first()
+        page = page_model.objects.filter(pk=int(text)).first()
         if page is None:
             raise PageNotFound(f"no page found for {reference!r}")
         return page
@@ -57,7 +60,7 @@ def _find(reference) -> Page:
     path = path.strip("/")
     if not path:
         return root
-    page = Page.objects.filter(url_path=f"{root.url_path}{path}/").first()
+    page = page_model.objects.filter(url_path=f"{root.url_path}{path}/").first()
     if page is None:
         raise PageNotFound(f"no page found for {reference!r}")
     return page

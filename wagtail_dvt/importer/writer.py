@@ -28,7 +28,13 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
 from ..cache import articles_changed
-from ..models import ArticlePage, Comment, CommentStatus
+from ..models import (
+    ArticlePageMixin,
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 from ..tombstones import DeletedComment
 from .errors import DocumentError, ParentPageError, WriteConflict
 from .lookup import PageNotFound, find_page
@@ -73,7 +79,7 @@ def resolve_parent(
         parent = find_page(reference, locale=locale)
     except PageNotFound as err:
         raise ParentPageError(str(err)) from err
-    if not ArticlePage.can_exist_under(parent):
+    if not get_article_model().can_exist_under(parent):
         raise ParentPageError(_refusal(parent))
     return parent
 
@@ -81,16 +87,17 @@ def resolve_parent(
 def _refusal(parent: Page) -> str:
     """Say which page type refuses articles under ``parent``, and what to add."""
     parent_class = parent.specific_class
+    article_model = get_article_model()
     where = f"article pages are not allowed under {parent.title!r}"
     parent_label = f"{parent_class._meta.app_label}.{parent_class.__name__}"
-    article_label = f"{ArticlePage._meta.app_label}.{ArticlePage.__name__}"
-    if ArticlePage not in parent_class.clean_subpage_models():
+    article_label = article_model._meta.label
+    if article_model not in parent_class.clean_subpage_models():
         return (
             f"{where}: its page type {parent_label} does not allow them in "
             f"subpage_types; add {article_label!r} to {parent_class.__name__}."
             "subpage_types, or give another --parent"
         )
-    if parent_class not in ArticlePage.clean_parent_page_models():
+    if parent_class not in article_model.clean_parent_page_models():
         return (
             f"{where}: {article_label}.parent_page_types does not list its page "
             f"type {parent_label}; add {parent_label!r} to it, or give another "
@@ -119,7 +126,7 @@ class WriteOptions:
 class _PageState:
     """What matters of an existing article to decide how to update it."""
 
-    page: ArticlePage | None  # None: a page a dry run would have created
+    page: ArticlePageMixin | None  # None: a page a dry run would have created
     fields: dict  # the latest revision's content
     edited: bool  # the latest revision is not the import's
     published: bool  # ever published
@@ -169,8 +176,9 @@ def write_documents(
     with transaction.atomic():
         # Locking the parent serializes concurrent imports under it, so two
         # processes importing one document create one page.
-        parent = Page.objects.select_for_update().get(pk=options.parent.pk)
-        children = Page.objects.child_of(parent).filter(slug__in=slugs)
+        page_model = get_base_page_model()
+        parent = page_model.objects.select_for_update().get(pk=options.parent.pk)
+        children = page_model.objects.child_of(parent).filter(slug__in=slugs)
         taken = set(children.values_list("slug", flat=True)) | set(options.simulated)
         new = {}
         for index, slug in enumerate(slugs):
@@ -266,6 +274,8 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         ]
     if not items:
         return []
+    ArticlePage = get_article_model()
+    Page = get_base_page_model()
     depth = parent.depth + 1
     siblings = Page.objects.filter(path__startswith=parent.path, depth=depth)
     last = siblings.order_by("-path").only("path").first()
@@ -325,7 +335,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
     )
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(ArticlePage, pages)
-    # No reference index entries: an ArticlePage's fields (text, a date,
+    # No reference index entries: an article's own fields (text, a date,
     # Markdown sections, comments) cannot point at other objects, so Wagtail's
     # own indexing of it records nothing (a test holds this true).
     PageLogEntry.objects.bulk_create(_log_entries(pages, revisions, now, options))
@@ -340,7 +350,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
 
 def _log_entries(pages, revisions, now, options):
     """The audit log entries Wagtail writes when a page is created and published."""
-    content_type = ContentType.objects.get_for_model(ArticlePage)
+    content_type = ContentType.objects.get_for_model(get_article_model())
     actions = ["wagtail.create"] + (["wagtail.publish"] if options.publish else [])
     return [
         PageLogEntry(
@@ -463,7 +473,7 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
     )
 
 
-def _state_from_db(page: ArticlePage) -> _PageState:
+def _state_from_db(page: ArticlePageMixin) -> _PageState:
     keys = Comment.objects.filter(page=page).values_list("author_name", "posted_at")
     deleted = DeletedComment.objects.filter(page=page).values_list(
         "author_name", "posted_at"
@@ -519,11 +529,11 @@ def _result(
     )
 
 
-def _existing_article(parent: Page, slug: str, source: str) -> ArticlePage:
+def _existing_article(parent: Page, slug: str, source: str) -> ArticlePageMixin:
     # Not parent.get_children(): it finds none while the parent's numchild
     # is the stale 0 read before this batch created its first child.
-    existing = Page.objects.child_of(parent).get(slug=slug)
-    if existing.specific_class is not ArticlePage:
+    existing = get_base_page_model().objects.child_of(parent).get(slug=slug)
+    if existing.specific_class is not get_article_model():
         raise WriteConflict(
             f"the slug {slug!r} under {parent.title!r} is taken by a "
             f"{existing.specific_class._meta.verbose_name}, not an article page",
@@ -545,7 +555,7 @@ def _document_fields(document: ArticleDocument) -> dict:
     }
 
 
-def _article_fields(page: ArticlePage) -> dict:
+def _article_fields(page: ArticlePageMixin) -> dict:
     return {
         "title": page.title,
         "author": page.author,

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import modelcluster.fields
+import swapper
 import wagtail.fields
 import wagtail_dvt.models
 from django.db import migrations, models
@@ -12,8 +13,13 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # Written the swappable way (see swapper's README): Comment.page points at
+    # WAGTAIL_DVT_ARTICLEPAGE_MODEL, and wagtail_dvt.ArticlePage gets no table
+    # when a site swaps in its own. With the default model this creates the
+    # same schema as before, so existing sites have nothing to migrate.
     dependencies = [
         ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
+        swapper.dependency('wagtail_dvt', 'ArticlePage'),
     ]
 
     operations = [
@@ -28,6 +34,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'article page',
+                'swappable': swapper.swappable_setting('wagtail_dvt', 'ArticlePage'),
             },
             bases=(wagtail_dvt.models.ReaderCommentFormMixin, wagtail_dvt.models.ReaderCommentsOutsideRevisionsMixin, 'wagtailcore.page'),
         ),
@@ -42,7 +49,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('user_agent', models.CharField(blank=True, max_length=255, verbose_name='user agent')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='reader_comments', to='wagtail_dvt.articlepage')),
+                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='reader_comments', to=swapper.get_model_name('wagtail_dvt', 'ArticlePage'))),
             ],
             options={
                 'verbose_name': 'reader comment',

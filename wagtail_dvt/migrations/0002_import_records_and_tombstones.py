@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import swapper
 from django.db import migrations, models
 
 
@@ -10,7 +11,8 @@ def record_earlier_imports(apps, schema_editor):
     # would keep them as "edited". The importer saves revisions without a
     # user and the admin always with one: a latest revision without a user
     # is taken to be the import's.
-    ArticlePage = apps.get_model("wagtail_dvt", "ArticlePage")
+    # The site's article model (WAGTAIL_DVT_ARTICLEPAGE_MODEL, see 0001).
+    ArticlePage = apps.get_model(swapper.get_model_name("wagtail_dvt", "ArticlePage"))
     ImportedRevision = apps.get_model("wagtail_dvt", "ImportedRevision")
     revision_ids = ArticlePage.objects.filter(
         latest_revision__isnull=False, latest_revision__user__isnull=True
@@ -24,6 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('wagtail_dvt', '0001_initial'),
+        swapper.dependency('wagtail_dvt', 'ArticlePage'),
         ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
     ]
 
@@ -46,7 +49,7 @@ class Migration(migrations.Migration):
                 ('author_name', models.CharField(max_length=255, verbose_name='name')),
                 ('posted_at', models.DateTimeField(verbose_name='posted at')),
                 ('deleted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='deleted at')),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtail_dvt.articlepage', verbose_name='page')),
+                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=swapper.get_model_name('wagtail_dvt', 'ArticlePage'), verbose_name='page')),
             ],
             options={
                 'verbose_name': 'deleted reader comment',

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wagtail_dvt.importer import ImporterError, get_timezone
 from wagtail_dvt.importer.exporter import ExportError, export_document, write_export
 from wagtail_dvt.importer.lookup import PageNotFound, find_page
-from wagtail_dvt.models import ArticlePage, CommentStatus
+from wagtail_dvt.models import CommentStatus, get_article_model
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             timezone = get_timezone(options["timezone"])
         except (PageNotFound, ImporterError) as err:
             raise CommandError(str(err)) from err
-        if not isinstance(page, ArticlePage):
+        if not isinstance(page, get_article_model()):
             raise CommandError(f"{page.title!r} is not an article page")
         statuses = (
             CommentStatus.values
