@@ -42,8 +42,8 @@ class ReaderCommentsOutsideRevisionsMixin:
     revision writes them back: a visitor's comment posted after the revision
     would be deleted, and a deleted spam comment would return. So revisions
     never carry reader comments, a revision restored into a page keeps the live
-    ones, comment edits made in the page editor are committed at once, and
-    copies start without comments.
+    ones, and copies start without comments. The page editor does not edit
+    comments at all: moderators do, in the Comments listing.
     """
 
     exclude_fields_in_copy = [READER_COMMENTS]
@@ -59,9 +59,10 @@ class ReaderCommentsOutsideRevisionsMixin:
         return super().with_content_json(content)
 
     def save_revision(self, *args, **kwargs):
-        # Like Wagtail's own comments, the page editor's comment edits (held in
-        # memory by the InlinePanel formset) take effect now, whether or not
-        # this revision is ever published; only if the revision was saved.
+        # The page editor carries no comment form, so the cluster holds no
+        # comment in memory and this commits nothing. Code that assigns
+        # ``page.reader_comments`` itself gets its change saved with the
+        # revision, as Wagtail's own comments are; only if the revision was.
         with transaction.atomic():
             revision = super().save_revision(*args, **kwargs)
             getattr(self, READER_COMMENTS).commit()
@@ -123,9 +124,8 @@ class ArticlePage(ReaderCommentFormMixin, ReaderCommentsOutsideRevisionsMixin, P
         FieldPanel("date"),
         FieldPanel("body", heading=_("Sections")),
     ]
-    comment_panels = [
-        ReaderCommentsPanel(READER_COMMENTS, label=_("Reader comments")),
-    ]
+    # Read-only: the page form carries no comment (see wagtail_dvt.admin.panels).
+    comment_panels = [ReaderCommentsPanel()]
     settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
     # Wagtail's default tabs, with the reader comments on a tab of their own.
     edit_handler = TabbedInterface(
@@ -241,17 +241,6 @@ class Comment(models.Model):
     email = models.EmailField(_("email"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
-
-    # In the page editor. The time is read-only: the editor's minute-only
-    # widget would round every comment's time on each save, and the time
-    # identifies a comment when a document is imported again. Only
-    # moderators see and set the status.
-    panels = [
-        FieldPanel("author_name"),
-        FieldPanel("posted_at", read_only=True),
-        FieldPanel("body"),
-        FieldPanel("status", permission="wagtail_dvt.moderate_comment"),
-    ]
 
     #: What readers see of a comment; loading only these keeps long pages fast.
     PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")
