@@ -30,11 +30,18 @@ USERNAME = "editor"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a throwaway test server
 
 
+#: Comments on the live site's crowded article.
+CROWDED_COMMENTS = 3_000
+
+
 @dataclass(frozen=True)
 class LiveSite:
     url: str
     home_id: int
     article_id: int
+    crowded_article_id: int
+    #: The site's SQLite file, for checking what a test's clicks stored.
+    database: Path
     username: str = USERNAME
     password: str = PASSWORD
 
