@@ -9,6 +9,8 @@ touches no comment.
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from dvt_testing import comment_rows, forged_comment_fields
@@ -248,3 +250,21 @@ def test_a_comment_deleted_while_the_editor_is_open_stays_deleted(
     assert response.status_code == 302
     assert ArticlePage.objects.get(pk=article.pk).title == "Edited title"
     assert authors(article) == {"Kept"}
+
+
+def test_serializing_reads_no_comment_and_leaves_the_relation_alone(article):
+    page = ArticlePage.objects.get(pk=article.pk)
+    with CaptureQueriesContext(connection) as queries:
+        data = page.serializable_data()
+    assert "reader_comments" not in data
+    assert not [q for q in queries if "wagtail_dvt_comment" in q["sql"]]
+
+    # Nothing is left in memory for save_revision() to commit over the table.
+    page.save_revision()
+    assert authors(article) == {"Kept", "Deleted"}
+
+    # Comments a caller put in memory stay there, and are committed as before.
+    page.reader_comments = [Comment(author_name="In memory", body="Hi")]
+    page.serializable_data()
+    page.save_revision()
+    assert authors(article) == {"In memory"}
