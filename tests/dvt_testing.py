@@ -57,3 +57,57 @@ def home_page_model():
     from django.apps import apps
 
     return apps.get_model("home", "HomePage")
+
+
+def forged_comment_fields(page, change=None, delete=(), new=()):
+    """``reader_comments-*`` fields as the page editor's old InlinePanel posted
+    them, for checking that the page form now ignores them.
+
+    ``change`` maps a commenter's name to new values for their comment,
+    ``delete`` names commenters whose comments the form asks to delete, and
+    ``new`` holds comments the form asks to create. Returns flat POST data.
+    """
+    from django.utils import timezone
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    from wagtail_dvt.models import Comment
+
+    change = change or {}
+    forms = []
+    for comment in Comment.objects.filter(page_id=page.pk).order_by("posted_at", "pk"):
+        form = {
+            "id": str(comment.pk),
+            "author_name": comment.author_name,
+            "posted_at": timezone.localtime(comment.posted_at).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "body": comment.body,
+            "status": comment.status,
+            **change.get(comment.author_name, {}),
+        }
+        if comment.author_name in delete:
+            form["DELETE"] = "1"
+        forms.append(form)
+    return nested_form_data(
+        {"reader_comments": inline_formset([*forms, *new], initial=len(forms))}
+    )
+
+
+def comment_rows(**filters):
+    """Every comment's stored fields, to compare the database before and after."""
+    from wagtail_dvt.models import Comment
+
+    return list(
+        Comment.objects.filter(**filters)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "page_id",
+            "author_name",
+            "body",
+            "posted_at",
+            "status",
+            "email",
+            "ip_address",
+        )
+    )

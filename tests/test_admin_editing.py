@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
-from wagtail.admin.panels import InlinePanel
+from django.utils import timezone
+from dvt_testing import make_article
 from wagtail.blocks import StructBlockValidationError
 from wagtail.models import Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
+from wagtail_dvt.admin.panels import ReaderCommentsPanel
 from wagtail_dvt.blocks import SectionBlock
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -36,7 +39,6 @@ def article_form_data(title="Stockings after a clot", sections=None, **fields):
             "author": "Dr. Ada Vein",
             "date": "2024-05-01",
             "body": streamfield([("section", section) for section in sections]),
-            "reader_comments": inline_formset([]),
             "comments": inline_formset([]),
             **fields,
         }
@@ -67,28 +69,127 @@ def test_editor_tabs():
     # A site's own article model may add panels after the article's own.
     assert content_fields[:4] == ["title", "author", "date", "body"]
     (comments_panel,) = tabs["Comments"].children
-    assert isinstance(comments_panel, InlinePanel)
-    assert comments_panel.relation_name == "reader_comments"
+    assert isinstance(comments_panel, ReaderCommentsPanel)
     settings_fields = [
         getattr(p, "field_name", None) for p in tabs["Settings"].children
     ]
     assert "comments_open" in settings_fields
 
 
-def test_comments_tab_shows_each_comment_with_its_status(admin_client, home):
+def test_the_page_form_carries_no_comment():
+    form_class = ArticlePage.get_edit_handler().get_form_class()
+    assert "reader_comments" not in form_class.formsets
+    assert not {"author_name", "status", "email"} & set(form_class.base_fields)
+
+
+def edit_html(client, page):
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_comments_tab_shows_the_newest_comments_to_a_moderator(admin_client, home):
     page = ArticlePage.objects.get(pk=import_document(BUNDLED_DOCUMENT).page_id)
     Comment.objects.filter(page=page, author_name="Naomi Ho").update(
         status=CommentStatus.SPAM
     )
+    newest = Comment.objects.create(
+        page=page,
+        author_name="Newest reader",
+        body="Posted just now",
+        email="newest@example.com",
+        ip_address="192.0.2.77",
+    )
 
-    response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    html = edit_html(admin_client, page)
 
-    html = response.content.decode()
     for tab in ("Content", "Comments", "Promote", "Settings"):
         assert f">{tab}<" in html.replace("\n", "").replace("  ", "")
-    assert html.count('name="reader_comments-') > 19
-    assert 'name="reader_comments-0-status"' in html
-    assert '<option value="spam" selected>' in html
+    assert 'name="reader_comments-' not in html
+    assert "20 comments; the newest 20 are shown." in html
+    assert "Posted just now" in html
+    assert ">Spam</span>" in html
+    assert ">Pending</span>" in html
+    edit_url = reverse("wagtail_dvt_comments:edit", args=[newest.pk])
+    assert f'href="{edit_url}"' in html
+    listing_url = reverse("wagtail_dvt_comments:list")
+    assert f'href="{listing_url}?page={page.pk}"' in html
+    assert f"{listing_url}?page={page.pk}&amp;status=pending" in html
+    assert "newest@example.com" not in html
+    assert "192.0.2.77" not in html
+
+
+@pytest.fixture
+def page_editor(db, django_user_model, home):
+    """A member of Wagtail's "Editors" group: adds and edits pages, never
+    publishes, does not moderate."""
+    user = django_user_model.objects.create_user("page-editor", password="x")
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def test_comments_tab_shows_only_approved_comments_to_other_editors(
+    client, page_editor, home
+):
+    page = ArticlePage.objects.get(pk=import_document(BUNDLED_DOCUMENT).page_id)
+    Comment.objects.filter(page=page, author_name="Naomi Ho").update(
+        status=CommentStatus.SPAM, body="Hidden spam text"
+    )
+    Comment.objects.create(page=page, author_name="Pending Pat", body="Hidden text")
+    client.force_login(page_editor)
+
+    html = edit_html(client, page)
+
+    assert "18 approved comments; the newest 18 are shown." in html
+    assert "Naomi Ho" not in html
+    assert "Hidden spam text" not in html
+    assert "Pending Pat" not in html
+    assert "w-status" not in html.split("wagtail-dvt-comments-panel", 1)[1]
+    assert reverse("wagtail_dvt_comments:list") not in html
+    assert "/reader-comments/edit/" not in html
+
+
+def test_a_new_article_has_an_empty_comments_tab(admin_client, home):
+    response = admin_client.get(add_url(home))
+    assert response.status_code == 200
+    assert "Readers can comment once the article is published." in (
+        response.content.decode()
+    )
+
+
+def test_the_comments_tab_costs_the_same_with_10000_comments(
+    admin_client, home, django_assert_max_num_queries
+):
+    few = make_article(home, "Few comments")
+    many = make_article(home, "Many comments")
+    bulk_comments(few, 20)
+    bulk_comments(many, 10_000)
+    for page in (few, many):  # Warm per-process and per-page caches.
+        edit_html(admin_client, page)
+    with django_assert_max_num_queries(200) as with_few:
+        few_html = edit_html(admin_client, few)
+
+    with django_assert_max_num_queries(len(with_few.captured_queries)):
+        many_html = edit_html(admin_client, many)
+
+    assert "10,000 comments; the newest 20 are shown." in many_html
+    assert "Comment 9999 " in many_html
+    assert "Comment 9979 " not in many_html
+    assert len(many_html) < len(few_html) + 2_000
+
+
+def bulk_comments(page, count):
+    start = timezone.now() - dt.timedelta(days=1)
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {number}",
+            body=f"Comment {number} on {page.title}",
+            posted_at=start + dt.timedelta(seconds=number),
+            status=CommentStatus.APPROVED if number % 3 else CommentStatus.PENDING,
+        )
+        for number in range(count)
+    )
 
 
 # -- Section blocks -------------------------------------------------------------

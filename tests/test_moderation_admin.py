@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
+from dvt_testing import comment_rows, forged_comment_fields
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
@@ -383,10 +385,39 @@ def test_editors_without_the_permission_cannot_set_a_status(
                 codename=get_permission_codename(action, Page._meta)
             ),
         )
-    edit_page = editor_client.get(
-        reverse("wagtailadmin_pages:edit", args=[articles[0].pk])
+    page = articles[0]
+    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    assert b"Does this hurt?" not in editor_client.get(url).content
+    before = comment_rows()
+    data = nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "author": page.author,
+            "date": page.date.isoformat(),
+            "body": streamfield(
+                [("section", {"heading": "Intro", "content": "Clots form."})]
+            ),
+            "comments": inline_formset([]),
+            "action-publish": "publish",
+        }
     )
-    assert edit_page.status_code == 200
-    assert b"reader_comments-0-body" in edit_page.content
-    assert b"reader_comments-0-status" not in edit_page.content
-    assert b"reader_comments-0-posted_at" not in edit_page.content
+    data.update(
+        forged_comment_fields(
+            page,
+            change={"Ann": {"status": CommentStatus.APPROVED}},
+            new=[
+                {
+                    "author_name": "Planted",
+                    "body": "Buy now",
+                    "status": CommentStatus.APPROVED,
+                    "posted_at": "2024-03-02 10:00",
+                }
+            ],
+        )
+    )
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302
+    assert comment_rows() == before

@@ -30,15 +30,20 @@ USERNAME = "editor"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a throwaway test server
 
 
+#: Comments on the live site's crowded article.
+CROWDED_COMMENTS = 3_000
+
+
 @dataclass(frozen=True)
 class LiveSite:
     url: str
     home_id: int
     article_id: int
+    crowded_article_id: int
+    #: The site's SQLite file, for checking what a test's clicks stored.
+    database: Path
     #: An origin the site allows for CORS (DEMO_CORS_ORIGIN), for a front-end.
     front_origin: str = ""
-    #: The site's SQLite database, to check what a test stored.
-    database: Path | None = None
     username: str = USERNAME
     password: str = PASSWORD
 

@@ -2,9 +2,9 @@
 
 The example site runs in a subprocess (``manage.py runserver --noreload``) on
 127.0.0.1 and a free port, over a migrated SQLite file in a temporary
-directory, with the bundled article imported and one superuser: the browser
-needs a server that outlives a request, which pytest-django's in-memory test
-database is not. One server serves the whole session.
+directory, with the bundled article imported, an article with 3,000 comments
+and one superuser: the browser needs a server that outlives a request, which
+pytest-django's in-memory test database is not. One server serves the whole session.
 
 Chromium is Debian's (``apt-get install chromium``), driven by Playwright; the
 accessibility check injects axe-core from the npm registry. ``make test``
@@ -31,6 +31,7 @@ from browser_helpers import (
     AXE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CROWDED_COMMENTS,
     PASSWORD,
     TIMEOUT_MS,
     USERNAME,
@@ -56,9 +57,34 @@ result = import_document()
 get_user_model().objects.create_superuser(
     os.environ["BROWSER_USERNAME"], "editor@example.com", os.environ["BROWSER_PASSWORD"]
 )
+
+# An article with more comments than an InlinePanel could post under
+# DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000, seeded in bulk.
+import datetime
+from django.utils import timezone
+from wagtail_dvt.models import ArticlePage, Comment
+
+home = Site.objects.get(is_default_site=True).root_page
+crowded = home.add_child(instance=ArticlePage(
+    title="An article with 3,000 comments", slug="crowded", author="Dr. Vein",
+    date=datetime.date(2024, 5, 1),
+    body=[("section", {"heading": "Intro", "content": "Many readers wrote in."})],
+))
+crowded.save_revision().publish()
+start = timezone.now() - datetime.timedelta(days=30)
+statuses = ["approved", "approved", "approved", "pending", "spam", "rejected"]
+Comment.objects.bulk_create(
+    Comment(
+        page=crowded, author_name=f"Reader {n}", body=f"Comment {n} of many.",
+        posted_at=start + datetime.timedelta(minutes=n),
+        status=statuses[n % len(statuses)], email=f"reader{n}@example.org",
+    )
+    for n in range(int(os.environ["BROWSER_CROWDED_COMMENTS"]))
+)
 print(json.dumps({
-    "home_id": Site.objects.get(is_default_site=True).root_page_id,
+    "home_id": home.pk,
     "article_id": result.page_id,
+    "crowded_article_id": crowded.pk,
 }))
 """
 
@@ -136,6 +162,7 @@ def live_site(browser_prerequisites, tmp_path_factory):
         ),
         "BROWSER_USERNAME": USERNAME,
         "BROWSER_PASSWORD": PASSWORD,
+        "BROWSER_CROWDED_COMMENTS": str(CROWDED_COMMENTS),
         "PYTHONUNBUFFERED": "1",
         # Absolute URLs (WAGTAILAPI_BASE_URL) lead to this server.
         "DEMO_HOST": "127.0.0.1",

@@ -23,6 +23,7 @@ from wagtail.admin.views.pages.usage import ContentTypeUseView
 from wagtail.admin.viewsets.pages import PageViewSet
 
 from ..models import READER_COMMENTS, CommentStatus, get_article_model
+from .permissions import user_can_moderate
 
 
 def _count(status):
@@ -32,28 +33,27 @@ def _count(status):
 class CommentCountsMixin:
     """Annotate the listed articles with their approved and pending comments.
 
-    One aggregate query for the page of results, not one query per row.
+    One aggregate query for the page of results, not one query per row. Only
+    moderators learn how many comments are pending: to anyone else a hidden
+    comment does not exist.
     """
 
     def annotate_queryset(self, pages):
-        return (
-            super()
-            .annotate_queryset(pages)
-            .annotate(
-                dvt_approved_comments=_count(CommentStatus.APPROVED),
-                dvt_pending_comments=_count(CommentStatus.PENDING),
-            )
-        )
+        counts = {"dvt_approved_comments": _count(CommentStatus.APPROVED)}
+        if user_can_moderate(self.request.user):
+            counts["dvt_pending_comments"] = _count(CommentStatus.PENDING)
+        return super().annotate_queryset(pages).annotate(**counts)
 
 
 class CommentCountColumn(Column):
-    """ "19", or "19 (2 pending)" when comments wait for a moderator."""
+    """ "19", or "19 (2 pending)" when comments wait for a moderator (shown to
+    moderators only)."""
 
     def get_value(self, instance):
         approved = getattr(instance, "dvt_approved_comments", None)
         if approved is None:  # A listing that did not annotate its pages.
             return ""
-        pending = instance.dvt_pending_comments
+        pending = getattr(instance, "dvt_pending_comments", 0)
         if not pending:
             return str(approved)
         return ngettext(

@@ -30,26 +30,21 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..cache import articles_changed
 from ..models import Comment, CommentStatus, get_article_model
-
-MODERATE_CODENAME = "moderate_comment"
+from .permissions import MODERATE_CODENAME, MODERATE_PERMISSION, user_can_moderate
 
 
 class CommentPermissionPolicy(BaseDjangoAuthPermissionPolicy):
     """Moderators (and active superusers) may view, change and delete comments.
 
-    "add" is granted to nobody: comments come from readers. Page editors
-    still see and edit a page's comments in its InlinePanel, under the page's
-    own permissions.
+    "add" is granted to nobody: comments come from readers. Nobody else
+    edits a comment anywhere in the admin: the page editor's Comments tab is
+    read-only (see :mod:`wagtail_dvt.admin.panels`).
     """
 
     actions = frozenset({"view", "change", "delete"})
 
     def user_has_permission(self, user, action):
-        return (
-            action in self.actions
-            and user.is_active
-            and user.has_perm(f"{self.app_label}.{MODERATE_CODENAME}")
-        )
+        return action in self.actions and user_can_moderate(user)
 
     def users_with_any_permission(self, actions):
         if not self.actions.intersection(actions):
@@ -98,7 +93,7 @@ class CommentAdminURLFinder(SnippetAdminURLFinder):
 def _moderators_only(view_class):
     class ModeratorsOnlyView(view_class):
         def dispatch(self, request, *args, **kwargs):
-            if not comment_permission_policy.user_has_permission(request.user, "view"):
+            if not user_can_moderate(request.user):
                 raise PermissionDenied
             return super().dispatch(request, *args, **kwargs)
 
@@ -173,7 +168,9 @@ class CommentViewSet(SnippetViewSet):
         # Name and time identify a comment when a document is imported again.
         FieldPanel("author_name", read_only=True),
         FieldPanel("body"),
-        FieldPanel("status"),
+        # Only moderators reach this form; the permission keeps the field out
+        # of the form class for anyone else should that ever change.
+        FieldPanel("status", permission=MODERATE_PERMISSION),
         FieldPanel("posted_at", read_only=True),
         FieldPanel("email", read_only=True),
         FieldPanel("ip_address", read_only=True),
@@ -192,6 +189,21 @@ class CommentViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         return Comment.objects.select_related("page")
+
+
+class ModeratorsOnlyBulkActionMixin:
+    """Refuse the whole bulk action, confirmation page included, to non-moderators.
+
+    Checking each comment is not enough: Wagtail's confirmation page lists the
+    comments a user may not act on too, so with ``id=all`` and a search ``q``
+    that matched email addresses it showed anyone with admin access which
+    hidden comments a given address had written.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_moderate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ListingSelectionMixin:
@@ -213,7 +225,9 @@ class ListingSelectionMixin:
         return queryset.values_list("pk", flat=True)
 
 
-class CommentStatusBulkAction(ListingSelectionMixin, SnippetBulkAction):
+class CommentStatusBulkAction(
+    ModeratorsOnlyBulkActionMixin, ListingSelectionMixin, SnippetBulkAction
+):
     """Give the selected comments one moderation status."""
 
     models = [Comment]
@@ -294,7 +308,9 @@ class SpamCommentsBulkAction(CommentStatusBulkAction):
         )
 
 
-class DeleteCommentsBulkAction(ListingSelectionMixin, DeleteBulkAction):
+class DeleteCommentsBulkAction(
+    ModeratorsOnlyBulkActionMixin, ListingSelectionMixin, DeleteBulkAction
+):
     """Wagtail's snippet delete, checked against the moderation permission."""
 
     models = [Comment]

@@ -1,0 +1,712 @@
+"""Who may see and change reader comments, through every URL the plugin adds.
+
+One row per request (admin views, bulk actions, the page editor's POST, the
+API), one column per kind of user. Each cell is checked as Django's own
+permission tests do: the request a user (or an attacker) sends, its status,
+what the response reveals, and the database afterwards.
+
+Users:
+
+- ``anonymous``: not logged in;
+- ``bare_admin``: only "Can access Wagtail admin";
+- ``editor``: Wagtail's "Editors" group (add and edit pages, no publishing,
+  no moderation);
+- ``moderator``: "Can moderate reader comments" and admin access, no pages;
+- ``superuser``.
+
+Hidden comments (pending, spam, rejected), every commenter's email and IP
+address, and the count of pending comments are for moderators only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from dvt_testing import comment_rows, forged_comment_fields
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.log_actions import log
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+
+ANONYMOUS, BARE_ADMIN, EDITOR, MODERATOR, SUPERUSER = USERS = (
+    "anonymous",
+    "bare_admin",
+    "editor",
+    "moderator",
+    "superuser",
+)
+NON_MODERATORS = (BARE_ADMIN, EDITOR)
+MODERATORS = (MODERATOR, SUPERUSER)
+
+#: What the fixture's hidden comments and private fields contain. None of it
+#: may reach a user who may not moderate.
+HIDDEN_TEXT = {
+    "pending": ("Pendella", "HIDDEN-PENDING body"),
+    "spam": ("Spamton", "HIDDEN-SPAM body"),
+    "rejected": ("Rejecta", "HIDDEN-REJECTED body"),
+}
+PRIVATE_TEXT = (
+    "pendella@example.org",
+    "approved-reader@example.org",
+    "192.0.2.10",
+    "192.0.2.20",
+)
+SECRETS = (*[text for pair in HIDDEN_TEXT.values() for text in pair], *PRIVATE_TEXT)
+APPROVED_BODY = "Visible approved body"
+POSTER_IP = "198.51.100.1"
+
+
+# -- what a cell expects ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one user's request must answer, show and change."""
+
+    statuses: frozenset[int]
+    #: The response shows hidden comments or private fields (moderators).
+    sees_hidden: bool = False
+    #: The redirect goes to the login page.
+    to_login: bool = False
+    #: Key of EFFECTS: how the comments table must change. None: not at all.
+    effect: str | None = None
+    #: Text the response must, or must not, contain.
+    shows: tuple[str, ...] = ()
+    hides: tuple[str, ...] = ()
+
+
+def ok(*statuses, **kwargs):
+    return Outcome(frozenset(statuses or {200}), **kwargs)
+
+
+LOGIN = Outcome(frozenset({302}), to_login=True)
+# Wagtail's admin answers a refused permission with a redirect to the
+# dashboard and a message, or a 403 for AJAX and bare views.
+DENIED = Outcome(frozenset({302, 403}))
+SEES_ALL = ok(200, sees_hidden=True)
+SEES_APPROVED_ONLY = ok(200)
+
+
+def admin_row(anonymous, non_moderators, moderators):
+    """A row where bare admins and editors are treated alike, as are
+    moderators and superusers."""
+    return {
+        ANONYMOUS: anonymous,
+        **dict.fromkeys(NON_MODERATORS, non_moderators),
+        **dict.fromkeys(MODERATORS, moderators),
+    }
+
+
+def moderators_only(moderators):
+    return admin_row(LOGIN, DENIED, moderators)
+
+
+def same_for_all(outcome):
+    return dict.fromkeys(USERS, outcome)
+
+
+# -- the world ------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    article: ArticlePage
+    home: object
+    comments: dict[str, Comment]
+    users: dict[str, object] = field(default_factory=dict)
+
+
+def make_comment(page, key, status, **fields):
+    name, body = HIDDEN_TEXT.get(key, ("Approved Reader", APPROVED_BODY))
+    return Comment.objects.create(
+        page=page,
+        author_name=name,
+        body=body,
+        status=status,
+        posted_at=dt.datetime(2024, 5, 2, 12, 0, tzinfo=dt.UTC),
+        **fields,
+    )
+
+
+def group_with(name, *permissions):
+    group = Group.objects.create(name=name)
+    for app_label, codename in permissions:
+        group.permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label=app_label)
+        )
+    return group
+
+
+@pytest.fixture
+def world(root_page, django_user_model, settings):
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False}
+    article = ArticlePage(
+        title="Clots explained",
+        author="Dr. Vein",
+        date=dt.date(2024, 3, 1),
+        body=[("section", {"heading": "Intro", "content": "Clots form."})],
+    )
+    root_page.add_child(instance=article)
+    article.save_revision().publish()
+    comments = {
+        "approved": make_comment(
+            article,
+            "approved",
+            CommentStatus.APPROVED,
+            email="approved-reader@example.org",
+            ip_address="192.0.2.20",
+        ),
+        "pending": make_comment(
+            article,
+            "pending",
+            CommentStatus.PENDING,
+            email="pendella@example.org",
+            ip_address="192.0.2.10",
+        ),
+        "spam": make_comment(article, "spam", CommentStatus.SPAM),
+        "rejected": make_comment(article, "rejected", CommentStatus.REJECTED),
+    }
+    users = {
+        "bare_admin": group_with("Bare admins", ("wagtailadmin", "access_admin")),
+        "editor": Group.objects.get(name="Editors"),
+        "moderator": group_with(
+            "Comment moderators",
+            ("wagtailadmin", "access_admin"),
+            ("wagtail_dvt", "moderate_comment"),
+        ),
+    }
+    world = World(
+        article=ArticlePage.objects.get(pk=article.pk),
+        home=root_page,
+        comments=comments,
+    )
+    for name, group in users.items():
+        user = django_user_model.objects.create_user(name, f"{name}@example.com")
+        user.groups.add(group)
+        world.users[name] = user
+    world.users[SUPERUSER] = django_user_model.objects.create_superuser(
+        SUPERUSER, "superuser@example.com"
+    )
+    # A moderator's edit of the pending comment, for the history views.
+    log(
+        instance=comments["pending"],
+        action="wagtail.edit",
+        user=world.users[SUPERUSER],
+    )
+    return world
+
+
+# -- requests -------------------------------------------------------------------
+
+
+def ids(world, *keys):
+    return "&".join(f"id={world.comments[key].pk}" for key in keys)
+
+
+def bulk(action, query):
+    def url(world):
+        base = reverse("wagtail_bulk_action", args=("wagtail_dvt", "comment", action))
+        return f"{base}?next=/admin/&{query(world)}"
+
+    return url
+
+
+def comment_url(name, key="pending"):
+    return lambda world: reverse(name, args=[world.comments[key].pk])
+
+
+def page_form(page, **extra):
+    """The page editor's form fields, as a browser posts them."""
+    return nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "author": page.author,
+            "date": page.date.isoformat(),
+            "body": streamfield(
+                [("section", {"heading": "Intro", "content": "Clots form."})]
+            ),
+            "comments_open": "on",
+            "comments": inline_formset([]),
+            **extra,
+        }
+    )
+
+
+def page_edit_post(world):
+    """A save of the page that asks to approve, rewrite, delete and add comments."""
+    data = page_form(world.article, **{"action-publish": "publish"})
+    data.update(
+        forged_comment_fields(
+            world.article,
+            change={
+                "Pendella": {"status": CommentStatus.APPROVED},
+                "Spamton": {"status": CommentStatus.APPROVED, "body": "Now approved"},
+            },
+            delete={"Approved Reader"},
+            new=[PLANTED_COMMENT],
+        )
+    )
+    return data
+
+
+PLANTED_COMMENT = {
+    "author_name": "Planted",
+    "body": "Planted through the page form",
+    "status": CommentStatus.APPROVED,
+    "posted_at": "2024-03-02 10:00",
+}
+
+
+def page_create_post(world):
+    page = ArticlePage(
+        title="A new article", slug="a-new-article", author="A", date=dt.date.today()
+    )
+    return {
+        **page_form(page),
+        **nested_form_data(
+            {"reader_comments": inline_formset([PLANTED_COMMENT], initial=0)}
+        ),
+    }
+
+
+def api_comment(world, **extra):
+    return json.dumps(
+        {
+            "article": world.article.pk,
+            "author_name": "Api Poster",
+            "body": "Posted through the API.",
+            **extra,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of the matrix: method, URL and body, built from the world."""
+
+    method: str
+    url: object  # callable(world) -> str
+    data: object = None  # callable(world) -> dict | str
+    content_type: str | None = None
+
+
+def GET(url):
+    return Request("get", url)
+
+
+def POST(url, data=lambda world: {}):
+    return Request("post", url, data)
+
+
+def POST_JSON(url, data):
+    return Request("post", url, data, content_type="application/json")
+
+
+def const(value):
+    return lambda world: value
+
+
+LIST = const(reverse("wagtail_dvt_comments:list"))
+V2_COMMENTS = const("/api/v2/comments/")
+V3_COMMENTS = "/api/v3/comments/"
+
+
+def edit_comment_data(world):
+    return {"body": "Rewritten by a moderator", "status": CommentStatus.APPROVED}
+
+
+def added_comment_data(world):
+    return {
+        "page": world.article.pk,
+        "author_name": "Added in the admin",
+        "body": "Added",
+        "status": CommentStatus.APPROVED,
+    }
+
+
+# How the comments table changes when a write is allowed.
+EFFECTS = {
+    "pending_edited": {
+        "pending": {"body": "Rewritten by a moderator", "status": "approved"}
+    },
+    "pending_deleted": {"pending": None},
+    "hidden_approved": {
+        "pending": {"status": "approved"},
+        "spam": {"status": "approved"},
+    },
+    "hidden_rejected": {
+        "pending": {"status": "rejected"},
+        "spam": {"status": "rejected"},
+    },
+    "hidden_spam": {"pending": {"status": "spam"}, "spam": {"status": "spam"}},
+    "hidden_deleted": {"pending": None, "spam": None},
+    "pending_approved": {"pending": {"status": "approved"}},
+}
+
+MATRIX = [
+    # -- the Comments snippet views --------------------------------------------
+    ("listing", GET(LIST), moderators_only(SEES_ALL)),
+    (
+        "listing searched by email",
+        GET(lambda world: f"{LIST(world)}?q=pendella%40example"),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "edit form",
+        GET(comment_url("wagtail_dvt_comments:edit")),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "edit: approve and rewrite",
+        POST(comment_url("wagtail_dvt_comments:edit"), edit_comment_data),
+        moderators_only(ok(302, effect="pending_edited")),
+    ),
+    (
+        "delete confirmation",
+        GET(comment_url("wagtail_dvt_comments:delete")),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "delete",
+        POST(comment_url("wagtail_dvt_comments:delete")),
+        moderators_only(ok(302, effect="pending_deleted")),
+    ),
+    (
+        "inspect",
+        GET(comment_url("wagtail_dvt_comments:inspect")),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "history",
+        GET(comment_url("wagtail_dvt_comments:history")),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "usage",
+        GET(comment_url("wagtail_dvt_comments:usage")),
+        moderators_only(SEES_ALL),
+    ),
+    # Comments come from readers: nobody adds one in the admin.
+    (
+        "add form",
+        GET(const(reverse("wagtail_dvt_comments:add"))),
+        admin_row(LOGIN, DENIED, DENIED),
+    ),
+    (
+        "add",
+        POST(const(reverse("wagtail_dvt_comments:add")), added_comment_data),
+        admin_row(LOGIN, DENIED, DENIED),
+    ),
+    # -- the chooser -----------------------------------------------------------------
+    (
+        "chooser",
+        GET(const(reverse("wagtailsnippetchoosers_wagtail_dvt_comment:choose"))),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "chooser search by email",
+        GET(
+            const(
+                reverse("wagtailsnippetchoosers_wagtail_dvt_comment:choose_results")
+                + "?q=pendella"
+            )
+        ),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "chooser: chosen",
+        GET(comment_url("wagtailsnippetchoosers_wagtail_dvt_comment:chosen")),
+        moderators_only(SEES_ALL),
+    ),
+    # -- bulk actions: the confirmation pages and their POSTs ---------------------
+    *[
+        (
+            f"bulk {action} confirmation, all matching an email",
+            GET(bulk(action, const("id=all&q=pendella%40example"))),
+            moderators_only(SEES_ALL),
+        )
+        for action in ("approve", "reject", "spam", "delete")
+    ],
+    *[
+        (
+            f"bulk {action}",
+            POST(bulk(action, lambda world: ids(world, "pending", "spam"))),
+            moderators_only(ok(302, effect=effect)),
+        )
+        for action, effect in (
+            ("approve", "hidden_approved"),
+            ("reject", "hidden_rejected"),
+            ("spam", "hidden_spam"),
+            ("delete", "hidden_deleted"),
+        )
+    ],
+    (
+        "bulk approve, all matching an email",
+        POST(bulk("approve", const("id=all&q=pendella%40example"))),
+        moderators_only(ok(302, effect="pending_approved")),
+    ),
+    # -- the rest of the admin ------------------------------------------------------
+    (
+        "dashboard",
+        GET(const(reverse("wagtailadmin_home"))),
+        admin_row(
+            LOGIN,
+            ok(200, hides=("await moderation",)),
+            ok(200, shows=("1 comment awaits moderation",)),
+        ),
+    ),
+    (
+        "admin search",
+        GET(const(reverse("wagtailadmin_pages:search") + "?q=HIDDEN")),
+        # Wagtail's page search is for users with page permissions.
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: DENIED,
+            EDITOR: ok(200),
+            MODERATOR: DENIED,
+            SUPERUSER: ok(200),
+        },
+    ),
+    (
+        "article listing with comment counts",
+        GET(
+            const(
+                reverse(
+                    "wagtailadmin_pages:type_use", args=["wagtail_dvt", "articlepage"]
+                )
+            )
+        ),
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: DENIED,
+            EDITOR: ok(200, shows=("Clots explained",), hides=("pending",)),
+            MODERATOR: DENIED,
+            SUPERUSER: ok(200, shows=("1 (1 pending)",)),
+        },
+    ),
+    (
+        "site history",
+        GET(const(reverse("wagtailadmin_reports:site_history"))),
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: ok(200),
+            EDITOR: ok(200),
+            MODERATOR: SEES_ALL,
+            SUPERUSER: SEES_ALL,
+        },
+    ),
+    # -- the page editor -------------------------------------------------------------
+    (
+        "page editor",
+        GET(lambda world: reverse("wagtailadmin_pages:edit", args=[world.article.pk])),
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: DENIED,
+            EDITOR: ok(200, shows=(APPROVED_BODY,)),
+            MODERATOR: DENIED,
+            SUPERUSER: ok(200, sees_hidden=True, hides=PRIVATE_TEXT),
+        },
+    ),
+    (
+        "page editor POST with reader_comments-*",
+        POST(
+            lambda world: reverse("wagtailadmin_pages:edit", args=[world.article.pk]),
+            page_edit_post,
+        ),
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: DENIED,
+            EDITOR: ok(302),
+            MODERATOR: DENIED,
+            SUPERUSER: ok(302),
+        },
+    ),
+    (
+        "page create POST with reader_comments-*",
+        POST(
+            lambda world: reverse(
+                "wagtailadmin_pages:add",
+                args=["wagtail_dvt", "articlepage", world.home.pk],
+            ),
+            page_create_post,
+        ),
+        {
+            ANONYMOUS: LOGIN,
+            BARE_ADMIN: DENIED,
+            EDITOR: ok(302),
+            MODERATOR: DENIED,
+            SUPERUSER: ok(302),
+        },
+    ),
+    # -- the API: the same answers whoever asks -----------------------------------
+    ("API v2 comments", GET(V2_COMMENTS), same_for_all(SEES_APPROVED_ONLY)),
+    (
+        "API v2 comments of the article",
+        GET(lambda world: f"/api/v2/comments/?article={world.article.pk}"),
+        same_for_all(ok(200, shows=(APPROVED_BODY,))),
+    ),
+    (
+        "API v2 hidden comment",
+        GET(lambda world: f"/api/v2/comments/{world.comments['pending'].pk}/"),
+        same_for_all(ok(404)),
+    ),
+    (
+        "API v2 post a comment",
+        POST_JSON(V2_COMMENTS, api_comment),
+        same_for_all(ok(202, effect="one_pending_added")),
+    ),
+    (
+        "API v2 post an approved comment",
+        POST_JSON(V2_COMMENTS, lambda world: api_comment(world, status="approved")),
+        same_for_all(ok(400)),
+    ),
+    (
+        "API v2 OPTIONS",
+        Request("options", V2_COMMENTS),
+        same_for_all(ok(200, 204, 405)),
+    ),
+    (
+        "API v2 article",
+        GET(lambda world: f"/api/v2/pages/{world.article.pk}/"),
+        same_for_all(ok(200, shows=(APPROVED_BODY,))),
+    ),
+    (
+        "API v2 articles with every field",
+        GET(const("/api/v2/pages/?type=wagtail_dvt.ArticlePage&fields=*")),
+        same_for_all(ok(200, shows=(APPROVED_BODY,))),
+    ),
+]
+
+if WAGTAIL_VERSION >= (8, 0):
+    MATRIX += [
+        (
+            "API v3 comments",
+            GET(const(V3_COMMENTS)),
+            same_for_all(ok(200, shows=(APPROVED_BODY,))),
+        ),
+        (
+            "API v3 hidden comment",
+            GET(lambda world: f"{V3_COMMENTS}{world.comments['pending'].pk}/"),
+            same_for_all(ok(404)),
+        ),
+        (
+            "API v3 post a comment",
+            POST_JSON(const(V3_COMMENTS), api_comment),
+            same_for_all(ok(202, effect="one_pending_added")),
+        ),
+        (
+            "API v3 post an approved comment",
+            POST_JSON(
+                const(V3_COMMENTS), lambda world: api_comment(world, status="approved")
+            ),
+            same_for_all(ok(400, 422)),
+        ),
+        (
+            "API v3 article",
+            GET(lambda world: f"/api/v3/pages/{world.article.pk}/"),
+            same_for_all(ok(200, shows=(APPROVED_BODY,))),
+        ),
+    ]
+
+# Not a permission matter, and another change of issue 10 fixes it: DRF's
+# metadata for OPTIONS looks for a detail URL this endpoint lacks (500).
+OPTIONS_FAILS = pytest.mark.xfail(
+    strict=True, reason="OPTIONS /api/v2/comments/ answers 500 (issue 10)"
+)
+
+CASES = [
+    pytest.param(
+        request,
+        user,
+        outcome,
+        id=f"{name} | {user}",
+        marks=[OPTIONS_FAILS] if request.method == "options" else [],
+    )
+    for name, request, row in MATRIX
+    for user, outcome in row.items()
+]
+
+
+# -- the check --------------------------------------------------------------------
+
+COLUMNS = (
+    "pk",
+    "page_id",
+    "author_name",
+    "body",
+    "posted_at",
+    "status",
+    "email",
+    "ip_address",
+)
+
+
+def expected_rows(world, before, effect):
+    """``before`` with the allowed change applied."""
+    changes = {world.comments[key].pk: change for key, change in effect.items()}
+    rows = []
+    for row in before:
+        change = changes.get(row[0], {})
+        if change is None:
+            continue
+        values = dict(zip(COLUMNS, row, strict=True))
+        values.update(change)
+        rows.append(tuple(values[column] for column in COLUMNS))
+    return rows
+
+
+def send(client, world, request):
+    url = request.url(world)
+    kwargs = {"REMOTE_ADDR": POSTER_IP}
+    if request.data is not None:
+        kwargs["data"] = request.data(world)
+    if request.content_type:
+        kwargs["content_type"] = request.content_type
+    return getattr(client, request.method)(url, **kwargs)
+
+
+@pytest.mark.parametrize(("request_", "user", "outcome"), CASES)
+def test_permission_matrix(client, world, request_, user, outcome):
+    if user != ANONYMOUS:
+        client.force_login(world.users[user])
+    before = comment_rows()
+    pages_before = set(ArticlePage.objects.values_list("pk", flat=True))
+
+    response = send(client, world, request_)
+
+    assert response.status_code in outcome.statuses, response.content[:500]
+    location = response.get("Location", "")
+    if response.status_code == 302:
+        assert ("/login/" in location) == outcome.to_login, location
+    html = response.content.decode(errors="replace")
+    if outcome.sees_hidden:
+        assert any(secret in html for secret in SECRETS)
+    else:
+        leaked = [secret for secret in SECRETS if secret in html]
+        assert not leaked, f"{user} was shown {leaked}"
+    for text in outcome.shows:
+        assert text in html
+    for text in outcome.hides:
+        assert text not in html
+
+    after = comment_rows()
+    if outcome.effect == "one_pending_added":
+        (added,) = Comment.objects.exclude(pk__in=[row[0] for row in before])
+        assert (added.status, added.page_id) == (
+            CommentStatus.PENDING,
+            world.article.pk,
+        )
+        assert [row for row in after if row[0] != added.pk] == before
+    elif outcome.effect:
+        assert after == expected_rows(world, before, EFFECTS[outcome.effect])
+    else:
+        assert after == before
+    new_pages = ArticlePage.objects.exclude(pk__in=pages_before)
+    assert not Comment.objects.filter(page__in=new_pages).exists()
