@@ -10,12 +10,13 @@ rounds, in process with Django's test client; then 50 renders of each
 wagtail-dvt costs less).
 
     pip install -e .[peer]
-    python bench/peer_comments.py [--rounds 40]
+    python bench/peer_comments.py [--rounds 40] [--renders 50]
 """
 
 import argparse
 import gc
 import random
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -245,6 +246,10 @@ def measure(requests, rounds):
     return figures
 
 
+def progress(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr)
+
+
 def check(name, response):
     if response.status_code != expected_status(name):
         raise SystemExit(f"{name} answered {response.status_code}")
@@ -293,6 +298,7 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--renders", type=int, default=50)
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.peer_settings"
     connection = setup_django()
@@ -306,8 +312,10 @@ def run(args):
     from django.test import Client
 
     client = Client()
+    progress("building both sites")
     pages = build_site()
     requests = cases(client, pages)
+    progress(f"measuring {len(requests)} requests in {args.rounds} rounds")
     results = measure(requests, args.rounds)
 
     rows = [("figure", "wagtail-dvt ms", "xtd ms", "ratio", "queries", "bytes")]
@@ -342,10 +350,18 @@ def run(args):
         "xtd page 2000 paged": pages["xtd big paged"].url,
         "xtd page 2000 all": pages["xtd big"].url,
     }
-    memory_figures = memory(client, memory_urls)
+    progress("measuring memory")
+    memory_figures = memory(client, memory_urls, args.renders)
     rows.append(("", "", "", "", "", ""))
     rows.append(
-        ("memory, 50 renders", "retained MiB", "peak MiB", "RSS growth MiB", "", "")
+        (
+            f"memory, {args.renders} renders",
+            "retained MiB",
+            "peak MiB",
+            "RSS growth MiB",
+            "",
+            "",
+        )
     )
     for name, figures in memory_figures.items():
         rows.append(
@@ -363,6 +379,7 @@ def run(args):
         rows,
         {
             "rounds": args.rounds,
+            "renders": args.renders,
             "results": results,
             "ratios": ratios,
             "memory": memory_figures,

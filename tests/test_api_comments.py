@@ -14,7 +14,15 @@ from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
 
 COMMENTS = "/api/v2/comments/"
 PRIVATE_KEYS = {"email", "ip_address", "user_agent", "status"}
-PUBLIC_KEYS = {"id", "meta", "article", "author_name", "body", "posted_at"}
+PUBLIC_KEYS = {
+    "id",
+    "meta",
+    "article",
+    "author_name",
+    "body",
+    "body_html",
+    "posted_at",
+}
 START = dt.datetime(2024, 5, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -155,7 +163,11 @@ def test_comments_on_draft_and_private_articles_are_never_found(
 
     by_article = listed(client, article=page.pk)
 
-    assert by_article == missing_article == {"meta": {"total_count": 0}, "items": []}
+    nothing = {
+        "meta": {"total_count": 0, "next": None, "previous": None},
+        "items": [],
+    }
+    assert by_article == missing_article == nothing
     assert client.get(f"{COMMENTS}{approved.pk}/").status_code == 404
     assert client.get(COMMENTS, {"id": approved.pk}).status_code == 400
     assert client.get(f"{COMMENTS}find/", {"id": approved.pk}).status_code == 404

@@ -196,6 +196,25 @@ _MAY_HOLD_A_LINK = re.compile(
 )
 
 
+def render_body_html(text):
+    """Comment text as safe HTML: escaped, line breaks kept.
+
+    Web addresses become links marked ``rel="nofollow ugc noopener"``, so
+    that they pass no search ranking and cannot reach back into the page.
+    A function of the text alone, so that the API renders it from the row
+    it reads, with no model instance.
+    """
+    text = normalize_newlines(text)
+    if _MAY_HOLD_A_LINK.search(text):
+        html = urlize(text, nofollow=False, autoescape=True)
+    else:
+        html = escape(text)  # what urlize returns for such text, faster
+    # With autoescape, every "<" of the text is escaped, so this literal
+    # can only start a tag that urlize made.
+    html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')
+    return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
+
+
 @functools.cache
 def _posted_at_words(language):
     """The pattern and month names of comment times in ``language``.
@@ -274,20 +293,8 @@ class Comment(models.Model):
         return f"{self.author_name} on {self.posted_at:%Y-%m-%d %H:%M}"
 
     def body_html(self):
-        """The comment text as safe HTML: escaped, line breaks kept.
-
-        Web addresses become links marked ``rel="nofollow ugc noopener"``, so
-        that they pass no search ranking and cannot reach back into the page.
-        """
-        text = normalize_newlines(self.body)
-        if _MAY_HOLD_A_LINK.search(text):
-            html = urlize(text, nofollow=False, autoescape=True)
-        else:
-            html = escape(text)  # what urlize returns for such text, faster
-        # With autoescape, every "<" of the text is escaped, so this literal
-        # can only start a tag that urlize made.
-        html = html.replace('<a href="', '<a rel="nofollow ugc noopener" href="')
-        return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above
+        """The comment text as safe HTML: see :func:`render_body_html`."""
+        return render_body_html(self.body)
 
     def posted_at_display(self):
         """ "June 27, 2023 at 21:53" in the current time zone and language.

@@ -13,11 +13,13 @@ Import this module on Wagtail 8+ only; older versions have no v3 API.
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import paginate
+from ninja.errors import HttpError
+from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict, Field
 from wagtail.api.utils import get_full_url
 from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
@@ -29,11 +31,11 @@ from ..comments.admission import (
     InvalidComment,
 )
 from ..models import ArticlePage, Comment, CommentStatus
+from . import listing
 from .common import (
     MAX_ID,
     RECEIVED_MESSAGE,
     as_moment,
-    filter_comments,
     page_html_url,
     public_comments,
     refusal_headers,
@@ -98,7 +100,13 @@ class ReaderCommentSchema(Schema):
     article: ReaderCommentArticleSchema
     author_name: str
     body: str
+    #: ``body`` as the article page shows it: escaped HTML, links marked.
+    body_html: str
     posted_at: datetime
+
+    @staticmethod
+    def resolve_body_html(comment: Comment) -> str:
+        return str(comment.body_html())
 
     @staticmethod
     def resolve_meta(comment: Comment, context: dict) -> dict:
@@ -146,27 +154,58 @@ class ReaderCommentReceivedSchema(Schema):
     message: str
 
 
+# What Ninja's @paginate declares for list[ReaderCommentSchema] (same name,
+# fields and parameters): the listing builds its page itself, unvalidated.
+class PagedReaderCommentSchema(Schema):
+    items: list[ReaderCommentSchema]
+    count: int
+
+
 @router.get(
     "/",
-    response=list[ReaderCommentSchema],
+    response=PagedReaderCommentSchema,
     url_name="wagtail_dvt_list_comments",
     summary="List comments",
     operation_id="wagtail_dvt_comments_list",
     auth=PUBLIC,
 )
-@paginate(CommentsPagination)
 def list_comments(
     request: HttpRequest,
     filters: ReaderCommentFilterSchema = Query(...),  # noqa: B008
-    **kwargs,
+    pagination: CommentsPagination.Input = Query(...),  # noqa: B008
 ):
     """Approved comments on live, public articles; oldest first by default."""
-    return filter_comments(
-        public_comments(request),
+    limit_max = getattr(settings, "WAGTAILAPI_LIMIT_MAX", 20)
+    if limit_max is not None and pagination.limit > limit_max:
+        raise HttpError(400, f"limit cannot be higher than {limit_max}")
+    page = listing.comments_page(
+        request,
+        offset=pagination.offset,
+        limit=pagination.limit,
         article=filters.article,
         posted_after=filters.posted_after and as_moment(filters.posted_after),
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
+    )
+    summaries = listing.ArticleSummaries(
+        request,
+        listing.url_maker(
+            _absolute(request, "wagtailapi_v3:detail_page", page_id=987654321),
+            "987654321",
+        ),
+    )
+    comment_url = listing.url_maker(
+        _absolute(request, DETAIL_URL_NAME, comment_id=987654321), "987654321"
+    )
+    # Built from value rows, not validated item by item: the schema above
+    # documents the shape, which tests check against the detail's.
+    items = listing.items(page, summaries, comment_url, zone=None)
+    renderer = JSONRenderer()
+    return HttpResponse(
+        renderer.render(
+            request, {"items": items, "count": page.total_count}, response_status=200
+        ),
+        content_type=f"{renderer.media_type}; charset={renderer.charset}",
     )
 
 
