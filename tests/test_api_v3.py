@@ -237,7 +237,15 @@ def test_comments_listing(client, article, hidden):
     assert data["count"] == 17
     assert len(data["items"]) == 5
     first = data["items"][0]
-    assert set(first) == {"id", "meta", "article", "author_name", "body", "posted_at"}
+    assert set(first) == {
+        "id",
+        "meta",
+        "article",
+        "author_name",
+        "body",
+        "body_html",
+        "posted_at",
+    }
     assert first["meta"]["detail_url"] == f"http://localhost{COMMENTS}{first['id']}/"
     assert first["article"]["id"] == article.pk
     assert first["article"]["meta"]["detail_url"] == (
