@@ -166,3 +166,16 @@ def test_v2_meta_links_to_the_next_and_previous_pages(client, article):
     last = client.get(second["meta"]["next"]).json()
     assert [item["author_name"] for item in last["items"]] == ["Reader 4"]
     assert last["meta"]["next"] is None
+
+
+def test_v2_listing_is_compact_json_and_browsable_api_indents(client, article):
+    add_comments(article, 2)
+
+    compact = client.get(V2, {"article": article.pk})
+    browsable = client.get(V2, {"article": article.pk, "format": "api"})
+
+    assert compact["Content-Type"] == "application/json"
+    assert b"\n" not in compact.content
+    assert b'"total_count":2,' in compact.content
+    assert browsable.status_code == 200
+    assert "&quot;total_count&quot;: 2," in browsable.content.decode()

@@ -34,29 +34,40 @@ ROW_FIELDS = (
 )
 
 
-def visible_comments(request) -> QuerySet:
-    """Approved comments on live, public articles of the request's Site.
+def visible_articles(request) -> QuerySet:
+    """Live articles of the request's Site with no view restriction.
 
     A view restriction on the article or any ancestor hides it, whoever asks.
-    All of it is one ``WHERE`` clause: ancestors are the pages whose tree path
-    is a prefix of the article's, so a correlated ``NOT EXISTS`` finds a
-    restriction on any of them.
+    Ancestors are the pages whose tree path is a prefix of the article's, so
+    one correlated ``NOT EXISTS`` finds a restriction on any of them.
     """
     site = Site.find_for_request(request)
     if site is None:
-        return Comment.objects.none()
+        return ArticlePage.objects.none()
     roots = [site.root_page]
     if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
         roots += list(site.root_page.get_translations())
     in_site = Q()
     for root in roots:
-        in_site |= Q(page__path__startswith=root.path)
+        in_site |= Q(path__startswith=root.path)
     restricted = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("page__path"), 1, Length("page__path"))
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
     )
+    return ArticlePage.objects.filter(in_site, live=True).exclude(Exists(restricted))
+
+
+def visible_comments(request, article: int | None = None) -> QuerySet:
+    """Approved comments on :func:`visible_articles`; on ``article`` only if given.
+
+    The articles are a subquery the database answers once per query, not once
+    per comment; with ``article``, it checks that one article only.
+    """
+    articles = visible_articles(request)
+    if article is not None:
+        articles = articles.filter(pk=article)
     return Comment.objects.filter(
-        in_site, status=CommentStatus.APPROVED, page__live=True
-    ).exclude(Exists(restricted))
+        status=CommentStatus.APPROVED, page_id__in=articles.values("pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,9 @@ def comments_page(request, *, offset: int, limit: int, **filters) -> CommentsPag
     One query: the total rides along each row as a window count. Only a page
     with no row (past the end) costs a second query, to count.
     """
-    queryset = filter_comments(visible_comments(request), **filters)
+    queryset = filter_comments(
+        visible_comments(request, filters.get("article")), **filters
+    )
     rows = list(
         queryset.annotate(total=Window(Count("pk"))).values(*ROW_FIELDS, "total")[
             offset : offset + limit
