@@ -134,6 +134,8 @@ bench: $(INSTALL_STAMP)
 	$(VENV_PYTHON) bench/import_throughput.py
 	$(VENV_PYTHON) bench/api_latency.py
 	$(VENV_PYTHON) bench/render_comments.py
+	$(PIP) install --quiet -e ".[peer]"
+	$(VENV_PYTHON) bench/peer_comments.py
 	@if [ -n "$$DATABASE_URL" ]; then $(VENV_PYTHON) bench/comment_load.py; \
 	else echo "comment_load skipped: it needs DATABASE_URL (PostgreSQL)"; fi
 

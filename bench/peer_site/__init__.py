@@ -1,0 +1,1 @@
+"""A throwaway Wagtail app whose article pages take django-comments-xtd comments."""

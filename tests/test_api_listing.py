@@ -1,0 +1,185 @@
+"""The comments listing's fast path (``wagtail_dvt.api.listing``), v2 and v3.
+
+It must give what the serializers give, keep every privacy rule, and cost a
+flat, pinned number of queries however many comments an article has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from test_api_comments import APPROVED, PENDING, START, make_article
+from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.models import PageViewRestriction
+
+from wagtail_dvt.models import Comment, CommentStatus
+
+V2 = "/api/v2/comments/"
+V3 = "/api/v3/comments/"
+needs_v3 = pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="API v3 is Wagtail 8+")
+
+
+def add_comments(page, count):
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {number}",
+            body=f"Comment {number} <b>bold</b>, see https://example.org/{number}",
+            posted_at=START + dt.timedelta(minutes=number),
+            status=CommentStatus.APPROVED,
+        )
+        for number in range(count)
+    )
+
+
+def queries(client, url, params):
+    client.get(url, params)  # caches (site root paths) warm, as on a live site
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+@pytest.fixture
+def article(root_page):
+    return make_article(root_page, "Crowded", comments=[(PENDING, 1)])
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_listing_costs_three_queries_at_most_however_many_comments(
+    client, article, url
+):
+    params = {"article": article.pk}
+    add_comments(article, 3)
+    one_page = queries(client, url, params)
+    add_comments(article, 60)
+    many = queries(client, url, params)
+
+    # The Site of the request, then the rows (visibility included); a count
+    # only when the rows fill the page.
+    assert one_page == 2
+    assert many == queries(client, url, {"offset": 40, **params}) == 3
+    # All articles at once, too.
+    assert queries(client, url, {}) == 3
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_a_page_past_the_end_counts(client, article, url):
+    add_comments(article, 3)
+    params = {"article": article.pk, "offset": 10}
+
+    assert queries(client, url, params) == 3
+    data = client.get(url, params).json()
+    count = data["meta"]["total_count"] if url == V2 else data["count"]
+    assert count == 3
+    assert data["items"] == []
+
+
+def test_v2_items_are_what_the_serializers_give(client, article, root_page):
+    add_comments(article, 3)
+    add_comments(make_article(root_page, "Second"), 2)
+
+    fast = client.get(V2).json()["items"]
+    # ``?fields=`` goes through Wagtail's serializers; ``*`` names them all.
+    serialized = client.get(V2, {"fields": "*"}).json()["items"]
+
+    assert len(fast) == 5
+    assert fast == serialized
+
+
+def test_v2_items_match_the_detail_view(client, article):
+    add_comments(article, 2)
+
+    for item in client.get(V2, {"article": article.pk}).json()["items"]:
+        assert client.get(item["meta"]["detail_url"]).json() == item
+
+
+@needs_v3
+def test_v3_items_match_the_schema_validated_detail(client, article):
+    add_comments(article, 2)
+
+    data = client.get(V3, {"article": article.pk}).json()
+    assert data["count"] == 2
+    for item in data["items"]:
+        assert client.get(f"{V3}{item['id']}/").json() == item
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_body_html_is_escaped_as_the_page_shows_it(client, article, url):
+    add_comments(article, 1)
+    comment = Comment.objects.get(page=article, status=APPROVED)
+
+    (item,) = client.get(url, {"article": article.pk}).json()["items"]
+
+    assert item["body_html"] == str(comment.body_html())
+    assert "&lt;b&gt;bold&lt;/b&gt;" in item["body_html"]
+    assert (
+        'rel="nofollow ugc noopener" href="https://example.org/0"'
+        in (item["body_html"])
+    )
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_hidden_articles_list_nothing_and_cost_the_same(
+    client, root_page, article, url
+):
+    """Draft, restricted and below-restricted articles look like empty ones."""
+    add_comments(article, 2)
+    draft = make_article(root_page, "Draft", comments=[(APPROVED, 1)], live=False)
+    private = make_article(root_page, "Private", comments=[(APPROVED, 1)])
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    below = make_article(private, "Below", comments=[(APPROVED, 1)])
+    empty = make_article(root_page, "Empty")
+
+    answers = {}
+    for page in (draft, private, below, empty, 10**9):
+        article_id = getattr(page, "pk", page)
+        response = client.get(url, {"article": article_id})
+        data = response.json()
+        answers[article_id] = (response.status_code, data["items"])
+    assert all(answer == (200, []) for answer in answers.values()), answers
+    listed = client.get(url).json()["items"]
+    assert {item["article"]["id"] for item in listed} == {article.pk}
+
+
+def test_v2_meta_links_to_the_next_and_previous_pages(client, article):
+    add_comments(article, 5)
+
+    first = client.get(V2, {"article": article.pk, "limit": 2}).json()["meta"]
+    assert first["total_count"] == 5
+    assert first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert [item["author_name"] for item in second["items"]] == [
+        "Reader 2",
+        "Reader 3",
+    ]
+    assert second["meta"]["previous"].startswith("http://localhost/api/v2/comments/?")
+    last = client.get(second["meta"]["next"]).json()
+    assert [item["author_name"] for item in last["items"]] == ["Reader 4"]
+    assert last["meta"]["next"] is None
+
+
+def test_v2_listing_is_compact_json_and_browsable_api_indents(client, article):
+    add_comments(article, 2)
+
+    compact = client.get(V2, {"article": article.pk})
+    browsable = client.get(V2, {"article": article.pk, "format": "api"})
+
+    assert compact["Content-Type"] == "application/json"
+    assert b"\n" not in compact.content
+    assert b'"total_count":2,' in compact.content
+    assert browsable.status_code == 200
+    assert "&quot;total_count&quot;: 2," in browsable.content.decode()
