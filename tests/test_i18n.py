@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
@@ -173,7 +174,14 @@ def test_a_french_reader_posts_and_reads_french_messages(client, french_article)
     notice = unescape(client.get(accepted["Location"]).content.decode())
     assert "Votre commentaire est en attente de modération." in notice
 
-    again = client.post(url + "comment/", {**form, "token": token})
+    # The same text while it waits: answered as a new comment, not stored twice.
+    again = client.post(url + "comment/", form)
+    assert again.status_code == 303
+    assert Comment.objects.filter(page=french_article, author_name="Anne").count() == 1
+
+    # Once it is public, a repeat is refused, in French.
+    Comment.objects.filter(author_name="Anne").update(status=CommentStatus.APPROVED)
+    again = client.post(url + "comment/", form)
     assert again.status_code == 409
     assert "Vous avez déjà envoyé ce commentaire." in unescape(again.content.decode())
     assert Comment.objects.filter(page=french_article, author_name="Anne").count() == 1
@@ -193,6 +201,14 @@ def test_a_closed_french_article_says_so_in_french(client, french_article):
     )
 
 
+GERMAN_MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober \
+November Dezember".split()
+FRENCH_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre \
+novembre décembre".split()
+# Django's "N" format, the month in English's DATETIME_FORMAT.
+ENGLISH_MONTHS = "Jan. Feb. March April May June July Aug. Sept. Oct. Nov. Dec.".split()
+
+
 def test_moderators_are_mailed_in_their_own_language(
     client,
     french_article,
@@ -200,13 +216,25 @@ def test_moderators_are_mailed_in_their_own_language(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    """A French reader's comment reaches each moderator in their admin language."""
+    """A French reader's comment reaches each moderator in their admin language.
+
+    The batch is rendered once per (language, time zone) of the moderators'
+    Wagtail profiles, not in the language of the reader who posted; a
+    moderator without a profile reads it in ``LANGUAGE_CODE`` and ``TIME_ZONE``.
+    """
     django_user_model.objects.create_superuser("en-mod", "en@example.com", "x")
-    german = django_user_model.objects.create_user("de-mod", "de@example.com", "x")
-    german.user_permissions.add(Permission.objects.get(codename="moderate_comment"))
-    UserProfile.objects.create(
-        user=german, preferred_language="de", current_time_zone="Europe/Berlin"
-    )
+    moderate = Permission.objects.get(codename="moderate_comment")
+    for username, language, time_zone in [
+        ("de-mod", "de", "Europe/Berlin"),
+        ("fr-mod", "fr", "America/Toronto"),
+    ]:
+        user = django_user_model.objects.create_user(
+            username, f"{language}@example.com", "x"
+        )
+        user.user_permissions.add(moderate)
+        UserProfile.objects.create(
+            user=user, preferred_language=language, current_time_zone=time_zone
+        )
     url = f"/fr/{french_article.slug}/"
     token = token_from(client.get(url).content.decode())
     with django_capture_on_commit_callbacks(execute=True):
@@ -217,21 +245,55 @@ def test_moderators_are_mailed_in_their_own_language(
     assert response.status_code == 303
 
     mail = {message.to[0]: message for message in mailoutbox}
-    assert sorted(mail) == ["de@example.com", "en@example.com"]
-    title = french_article.title
-    assert mail["en@example.com"].subject == (
-        f'New comment awaiting moderation on "{title}"'
-    )
-    assert "Name: Anne" in mail["en@example.com"].body
-    assert mail["de@example.com"].subject == f"Neuer Kommentar zur Freigabe: „{title}“"
-    body = mail["de@example.com"].body
-    assert f"Ein Leserkommentar zu „{title}“ wartet auf Freigabe." in body
-    assert "Name: Anne" in body
+    assert len(mailoutbox) == 3
+    assert sorted(mail) == ["de@example.com", "en@example.com", "fr@example.com"]
     posted = Comment.objects.get(author_name="Anne").posted_at
-    # The German date format, in the moderator's own time zone.
-    assert re.search(r"Gesendet am: \d+\. \w+ \d{4} \d\d:\d\d CES?T", body), body
-    assert str(posted.year) in body
-    assert "Hier können Sie ihn freigeben, ablehnen oder löschen:" in body
+    title = french_article.title
+
+    english = mail["en@example.com"]
+    assert english.subject == "1 reader comment awaits moderation"
+    assert english.body.startswith("1 new reader comment awaits moderation.\n")
+    utc = posted.astimezone(ZoneInfo("UTC"))
+    month = ENGLISH_MONTHS[utc.month - 1]
+    assert f"\nAnne, {month} {utc.day}, {utc.year}, " in english.body
+    assert re.search(r"\nAnne, .* UTC\n", english.body), english.body
+    assert "Approve, reject or delete it: http" in english.body
+    assert "1 comment is pending in all." in english.body
+
+    german = mail["de@example.com"]
+    assert german.subject == "1 Leserkommentar wartet auf Freigabe"
+    assert german.body.startswith("1 neuer Leserkommentar wartet auf Freigabe.\n")
+    berlin = posted.astimezone(ZoneInfo("Europe/Berlin"))
+    month = GERMAN_MONTHS[berlin.month - 1]
+    assert (
+        f"\nAnne, {berlin.day}. {month} {berlin.year} {berlin:%H:%M} "
+        f"{berlin.tzname()}\n"
+    ) in german.body, german.body
+    assert "Freigeben, ablehnen oder löschen: http" in german.body
+    assert "Insgesamt wartet 1 Kommentar auf Freigabe." in german.body
+    assert "Alle ausstehenden Kommentare: http" in german.body
+
+    french = mail["fr@example.com"]
+    assert french.subject == "1 commentaire de lecteur en attente de modération"
+    assert french.body.startswith(
+        "1 nouveau commentaire de lecteur est en attente de modération.\n"
+    )
+    toronto = posted.astimezone(ZoneInfo("America/Toronto"))
+    month = FRENCH_MONTHS[toronto.month - 1]
+    assert (
+        f"\nAnne, {toronto.day} {month} {toronto.year} {toronto:%H:%M} "
+        f"{toronto.tzname()}\n"
+    ) in french.body, french.body
+    assert "Pour l’approuver, le refuser ou le supprimer\u00a0: http" in french.body
+
+    for message in mailoutbox:
+        # The article and the reader's words, whatever the language.
+        assert f"\n{title}\n" in message.body
+        assert "\n> Merci\n" in message.body
+    # Each reads only their own language.
+    assert "Freigabe" not in english.body + french.body
+    assert "modération" not in english.body + german.body
+    assert "moderation" not in german.body + french.body
 
 
 # -- translating an article --------------------------------------------------
