@@ -24,7 +24,11 @@ APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 
 @pytest.fixture
 def source(root_page, settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FLOOD_INTERVAL": 0}
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "FLOOD_INTERVAL": 0,
+        "API_COMMENTS": "open",
+    }
     page = make_article(root_page, title="Source article")
     for status in CommentStatus.values:
         Comment.objects.create(

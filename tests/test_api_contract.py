@@ -21,7 +21,11 @@ ENDPOINTS = [V2, pytest.param(V3, marks=needs_v3)]
 
 @pytest.fixture
 def page(root_page, settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FLOOD_INTERVAL": 0}
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "FLOOD_INTERVAL": 0,
+        "API_COMMENTS": "open",
+    }
     page = make_article(root_page, "Paged")
     start = dt.datetime(2024, 5, 2, 12, 0, 30, 123456, tzinfo=dt.UTC)
     Comment.objects.bulk_create(
@@ -201,7 +205,11 @@ def test_previous_links_back_and_ends_are_null(client, page, url):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_refusals_carry_stable_codes(client, page, url, settings):
     closed = make_article(page.get_parent(), "Closed", comments_open=False)
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FLOOD_INTERVAL": 60}
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "FLOOD_INTERVAL": 60,
+        "API_COMMENTS": "open",
+    }
 
     def send(data, ip):
         return post(client, url, json.dumps(data), REMOTE_ADDR=ip)
@@ -228,7 +236,11 @@ def test_refusals_carry_stable_codes(client, page, url, settings):
 
 
 def test_body_html_is_the_pages_rendering(client, page, settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "AUTO_APPROVE": True,
+        "API_COMMENTS": "open",
+    }
     text = "<b>Hi</b> & see\r\nhttps://example.org/a?b=1"
     response = post(client, V2, json.dumps(new_comment(page, body=text)))
     comment = Comment.objects.get(author_name="Ada")

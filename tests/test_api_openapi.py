@@ -80,9 +80,9 @@ def test_plugin_operations_declare_what_they_send(document):
     detail = paths[f"{PLUGIN_PATH}{{comment_id}}/"]["get"]
 
     assert set(create["responses"]) == {
-        "201", "202", "400", "403", "404", "409", "413", "415", "422", "429"
+        "201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429"
     }  # fmt: skip
-    for status in ("400", "403", "404", "409", "413", "415", "422", "429"):
+    for status in ("400", "401", "403", "404", "409", "413", "415", "422", "429"):
         content = create["responses"][status]["content"]
         assert list(content) == ["application/problem+json"]
         assert "code" in content["application/problem+json"]["schema"]["required"]
@@ -154,7 +154,11 @@ def generated_client(document, tmp_path, monkeypatch):
 def test_a_generated_client_reads_and_posts(
     article, live_server, generated_client, settings
 ):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "AUTO_APPROVE": True}
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "AUTO_APPROVE": True,
+        "FORM_TOKEN_MIN_AGE": 0,
+    }
     package, spec = generated_client
     api = importlib.import_module("dvt_client.api.comments")
     models = importlib.import_module("dvt_client.models")
@@ -163,6 +167,7 @@ def test_a_generated_client_reads_and_posts(
     listing = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_list")
     create = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_create")
     detail = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_detail")
+    token = importlib.import_module(f"{api.__name__}.wagtail_dvt_comments_token")
     # Every status the operations answer is declared: none is "unexpected".
     client = package.Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
@@ -190,10 +195,15 @@ def test_a_generated_client_reads_and_posts(
     assert hidden.status_code == 404
     assert hidden.parsed.code == "comment_not_found"
 
+    issued = token.sync(client=client, article=article.pk)
+    assert isinstance(issued, models.CommentTokenSchema)
     answer = create.sync_detailed(
         client=client,
         body=models.ReaderCommentCreateSchema(
-            article=article.pk, author_name="Gen Client", body="Typed and posted."
+            article=article.pk,
+            author_name="Gen Client",
+            body="Typed and posted.",
+            token=issued.token,
         ),
     )
     assert answer.status_code == 201

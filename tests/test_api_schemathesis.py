@@ -79,6 +79,7 @@ EXPECTED_OPERATIONS = {
     "PATCH /api/v3/pages/{page_id}/",
     "POST /api/v3/pages/",
     "GET /api/v3/comments/",
+    "GET /api/v3/comments/token/",
     "GET /api/v3/comments/{comment_id}/",
     "POST /api/v3/comments/",
 }
@@ -149,6 +150,7 @@ def test_plugin_operations_pass_every_check(plugin_schema, known_ids):
     operations = [result.ok() for result in plugin_schema.get_all_operations()]
     assert {operation.label for operation in operations} == {
         "GET /api/v3/comments/",
+        "GET /api/v3/comments/token/",
         "GET /api/v3/comments/{comment_id}/",
         "POST /api/v3/comments/",
     }

@@ -276,11 +276,14 @@ def test_a_reimport_that_adds_comments_purges_its_article(
     root_page, purged, signalled, django_capture_on_commit_callbacks
 ):
     from wagtail_dvt.importer import import_document
+    from wagtail_dvt.tombstones import DeletedComment
 
     with django_capture_on_commit_callbacks(execute=True):
         result = import_document(parent=root_page)
         first = Comment.objects.filter(page_id=result.page_id).order_by("pk")[0]
         first.delete()
+        # Forget the deletion, as a site does to let a re-import restore it.
+        DeletedComment.objects.filter(page_id=result.page_id).delete()
     purged.clear()
     signalled.clear()
 

@@ -145,7 +145,8 @@ def group_with(name, *permissions):
 
 @pytest.fixture
 def world(root_page, django_user_model, settings):
-    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False}
+    # The API token is tested in test_api_tokens.py; here, who may post.
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "API_COMMENTS": "open"}
     article = ArticlePage(
         title="Clots explained",
         author="Dr. Vein",
@@ -615,19 +616,12 @@ if WAGTAIL_VERSION >= (8, 0):
         ),
     ]
 
-# Not a permission matter, and another change of issue 10 fixes it: DRF's
-# metadata for OPTIONS looks for a detail URL this endpoint lacks (500).
-OPTIONS_FAILS = pytest.mark.xfail(
-    strict=True, reason="OPTIONS /api/v2/comments/ answers 500 (issue 10)"
-)
-
 CASES = [
     pytest.param(
         request,
         user,
         outcome,
         id=f"{name} | {user}",
-        marks=[OPTIONS_FAILS] if request.method == "options" else [],
     )
     for name, request, row in MATRIX
     for user, outcome in row.items()
