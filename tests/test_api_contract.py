@@ -216,7 +216,12 @@ def test_refusals_carry_stable_codes(client, page, url, settings):
 
     accepted = send(new_comment(page), "198.51.100.1")
     flood = send(new_comment(page, body="Again"), "198.51.100.1")
+    # Only a repeat of a published comment is refused; a repeat of a hidden
+    # one is answered as a new one would be (see test_readers_input.py).
+    ada = Comment.objects.filter(author_name="Ada")
+    ada.update(status=CommentStatus.APPROVED)
     duplicate = send(new_comment(page), "198.51.100.2")
+    ada.update(status=CommentStatus.PENDING)
     invalid = send(new_comment(page, author_name=" "), "198.51.100.3")
     shut = send(new_comment(closed), "198.51.100.4")
     missing = send({**new_comment(page), "article": 999_999}, "198.51.100.5")
@@ -286,7 +291,7 @@ def test_posted_at_is_to_the_second_everywhere(client, page):
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"), [(V2, 5), pytest.param(V3, 4, marks=needs_v3)]
+    ("url", "expected"), [(V2, 3), pytest.param(V3, 3, marks=needs_v3)]
 )
 def test_listing_queries_stay_flat_with_links_and_body_html(
     client, page, url, expected

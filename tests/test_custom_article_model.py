@@ -132,6 +132,7 @@ def test_a_site_on_the_released_schema_upgrades_with_migrate_alone(client):
     ]
     executor.migrate(targets)
 
+    executor = MigrationExecutor(connection)
     assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
     assert {table: _table_schema(table) for table in tables} == fresh
     page = ArticlePage.objects.get(pk=result.page_id)

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.renderers import JSONRenderer
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 from wagtail.api.utils import get_full_url
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
@@ -163,6 +163,19 @@ class ReaderCommentFilterSchema(Schema):
     #: Before this time; a date means its first instant (``TIME_ZONE``).
     posted_before: datetime | date | None = None
     order: Literal["posted_at", "-posted_at"] = "posted_at"
+
+    @field_validator("posted_after", "posted_before", mode="before")
+    @classmethod
+    def _iso_8601_only(cls, value):
+        # Pydantic reads a bare number as a Unix timestamp; the schema (and
+        # v2) take ISO 8601 dates and times only.
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return value
+            raise ValueError("use an ISO 8601 date, or date and time")
+        return value
 
 
 def _text(setting: str) -> Any:
