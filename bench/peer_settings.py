@@ -10,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import django
+
 from bench.settings import *  # noqa: F403
 from bench.settings import DATABASES, INSTALLED_APPS
 
@@ -30,7 +32,11 @@ SITE_ID = 1
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_CONFIRM_EMAIL = False
 COMMENTS_XTD_MAX_THREAD_LEVEL = 0
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No mail leaves a benchmark (Django 6.1 configures it with MAILERS).
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ROOT_URLCONF = "bench.peer_site.urls"
 
 # DRF pagination for xtd's list view where the site mounts it itself (xtd's

@@ -178,19 +178,25 @@ class ReaderCommentFilterSchema(Schema):
         return value
 
 
-def _text(setting: str) -> Any:
+#: Characters a name may not hold: NUL, and the line breaks the comment rules
+#: refuse (``wagtail_dvt.comments.text.LINE_BREAK``), as a JSON Schema class.
+_NOT_IN_A_NAME = r"\x00\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029"
+
+
+def _text(setting: str, *, one_line: bool = False) -> Any:
     """A reader's text field: what the comment rules accept, in the schema.
 
     Only documented here (``maxLength`` from the setting when this module
-    is imported, at least one non-space character, no NUL): the comment
-    rules enforce them on each post, with the current settings, as a 400
-    ``invalid_comment`` like the page's form.
+    is imported, at least one non-space character, no NUL, and for a name
+    no line break): the comment rules enforce them on each post, with the
+    current settings, as a 400 ``invalid_comment`` like the page's form.
     """
+    refused = _NOT_IN_A_NAME if one_line else r"\x00"
     return Field(
         json_schema_extra={
             "minLength": 1,
             "maxLength": get_setting(setting),
-            "pattern": r"^[^\x00]*\S[^\x00]*$",
+            "pattern": rf"^[^{refused}]*\S[^{refused}]*$",
         }
     )
 
@@ -201,7 +207,7 @@ class ReaderCommentCreateSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
     article: ArticleId
-    author_name: str = _text("COMMENT_NAME_MAX_LENGTH")
+    author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
     token: str = Field(
@@ -211,8 +217,12 @@ class ReaderCommentCreateSchema(Schema):
             'site\'s API_COMMENTS setting is "token" (the default).'
         ),
     )
+    # Documented as empty, not validated as such: a filled one is answered
+    # as the form answers it (400 ``honeypot``), not as a schema error.
     honeypot: str = Field(
-        default="", description="Leave empty: only spam bots fill it in."
+        default="",
+        description="Leave empty: only spam bots fill it in.",
+        json_schema_extra={"maxLength": 0},
     )
 
 
