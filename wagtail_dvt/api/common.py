@@ -7,7 +7,8 @@ from datetime import MAXYEAR, UTC, date, datetime, time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -129,7 +130,9 @@ def public_articles(request) -> QuerySet:
 
     A restriction on the page or any ancestor makes it private, whoever asks:
     the comments endpoints list no comment from it, even to users who could
-    open the page itself.
+    open the page itself. Ancestors are the pages whose tree path is a prefix
+    of the article's, so one correlated ``NOT EXISTS`` finds a restriction on
+    any of them, inside whatever query uses this one.
     """
     site = Site.find_for_request(request)
     if site is None:
@@ -140,13 +143,11 @@ def public_articles(request) -> QuerySet:
     in_site = Q()
     for root in roots:
         in_site |= Q(path__startswith=root.path)
-    restricted = Q()
-    for path in PageViewRestriction.objects.values_list("page__path", flat=True):
-        restricted |= Q(path__startswith=path)
-    pages = get_article_model().objects.live().filter(in_site)
-    if restricted:
-        pages = pages.exclude(restricted)
-    return pages
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    articles = get_article_model().objects.filter(in_site, live=True)
+    return articles.exclude(Exists(restricted))
 
 
 def public_comments(request) -> QuerySet:

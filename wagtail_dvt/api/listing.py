@@ -13,14 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Length, Substr
+from django.db.models import QuerySet
 from django.utils import timezone
-from wagtail.models import PageViewRestriction, Site
 
 from ..models import Comment, CommentStatus, comment_body_html, get_article_model
-from .common import filter_comments, page_html_url
+from .common import filter_comments, page_html_url, public_articles
 
 #: The columns a listing reads: the comment's public fields and its article's.
 ROW_FIELDS = (
@@ -34,36 +31,13 @@ ROW_FIELDS = (
 )
 
 
-def visible_articles(request) -> QuerySet:
-    """Live articles of the request's Site with no view restriction.
-
-    A view restriction on the article or any ancestor hides it, whoever asks.
-    Ancestors are the pages whose tree path is a prefix of the article's, so
-    one correlated ``NOT EXISTS`` finds a restriction on any of them.
-    """
-    site = Site.find_for_request(request)
-    if site is None:
-        return get_article_model().objects.none()
-    roots = [site.root_page]
-    if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
-        roots += list(site.root_page.get_translations())
-    in_site = Q()
-    for root in roots:
-        in_site |= Q(path__startswith=root.path)
-    restricted = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
-    )
-    articles = get_article_model().objects.filter(in_site, live=True)
-    return articles.exclude(Exists(restricted))
-
-
 def visible_comments(request, article: int | None = None) -> QuerySet:
-    """Approved comments on :func:`visible_articles`; on ``article`` only if given.
+    """Approved comments on :func:`.common.public_articles`; on ``article`` if given.
 
     The articles are a subquery the database answers once per query, not once
     per comment; with ``article``, it checks that one article only.
     """
-    articles = visible_articles(request)
+    articles = public_articles(request)
     if article is not None:
         articles = articles.filter(pk=article)
     return Comment.objects.filter(
