@@ -100,13 +100,19 @@ def send_due_notifications(now=None) -> BatchResult:
     """
     if not get_setting("NOTIFY_MODERATORS"):
         return BatchResult()
+    now = now or timezone.now()
+    # Within the interval, as most posts of a busy day are: one read, not the
+    # waiting comments, the moderators and a claim that could not succeed.
+    if ModeratorNotificationState.objects.filter(
+        pk=STATE_ID, last_sent_at__gt=now - notify_interval()
+    ).exists():
+        return BatchResult()
     if not waiting_comments().exists():
         return BatchResult()
     recipients = moderator_emails()
     if not recipients:
         return BatchResult()
 
-    now = now or timezone.now()
     with transaction.atomic():
         if not _claim_batch(now):
             return BatchResult()
