@@ -12,7 +12,11 @@ def swap_article_model(namespace):
     base page model replaces: its HomePage then comes from tests.swapped.home.
     """
     namespace["WAGTAIL_DVT_ARTICLEPAGE_MODEL"] = "blog.ArticlePage"
-    apps = namespace["INSTALLED_APPS"]
+    # The headless preview recipe's app subclasses the default ArticlePage; a
+    # site that swaps puts HeadlessPreviewMixin on its own model instead.
+    apps = [
+        app for app in namespace["INSTALLED_APPS"] if app != "example_site.headless"
+    ]
     if WAGTAIL_VERSION >= (8, 0):
         namespace["WAGTAIL_PAGE_MODEL"] = "basepage.SitePage"
         namespace["INSTALLED_APPS"] = [
