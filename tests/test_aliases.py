@@ -17,7 +17,9 @@ from dvt_testing import make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from wagtail_dvt.comments.forms import make_form_token
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 
@@ -69,7 +71,7 @@ def test_the_v2_api_shows_the_sources_approved_comments_on_an_alias(
     assert data["comment_count"] == 1
     assert data["comments_url"].endswith(f"?article={source.pk}")
 
-    listing = client.get("/api/v2/pages/", {"type": "wagtail_dvt.ArticlePage"})
+    listing = client.get("/api/v2/pages/", {"type": ArticlePage._meta.label})
     counts = {item["id"]: item for item in listing.json()["items"]}
     assert set(counts) == {source.pk, alias.pk}
 

@@ -16,7 +16,9 @@ from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.api.tokens import ApiTokenSigner
 from wagtail_dvt.comments.forms import make_form_token
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 
 def make_article(parent, title, *, live=True):

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from wagtail import VERSION as WAGTAIL_VERSION
 
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 from wagtail_dvt.signals import comments_changed
+
+ArticlePage = get_article_model()
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 

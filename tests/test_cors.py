@@ -10,7 +10,9 @@ import json
 import pytest
 from wagtail import VERSION as WAGTAIL_VERSION
 
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 FRONT = "http://front.test"
 VERSIONS = [

@@ -25,7 +25,9 @@ from wagtail.users.models import UserProfile
 
 from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 LANGUAGES = [("en", "English"), ("fr", "French")]
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from dvt_testing import BUNDLED_SLUG
-from wagtail.models import Locale, Page, Site
+from dvt_testing import BUNDLED_SLUG, home_page_model
+from wagtail.models import Locale, Site
 
-from example_site.home.models import HomePage
 from wagtail_dvt.importer import ParentPageError, import_document
-from wagtail_dvt.models import ArticlePage
+from wagtail_dvt.models import get_article_model, get_base_page_model
+
+ArticlePage = get_article_model()
+Page = get_base_page_model()
+HomePage = home_page_model()
 
 LANGUAGES = [("en", "English"), ("fr", "French")]
 MIDDLEWARE = [
@@ -150,7 +153,7 @@ def test_a_parent_type_that_refuses_articles_says_what_to_add(
     assert str(run.error) == (
         f"article pages are not allowed under {root_page.title!r}: its page type "
         "home.HomePage does not allow them in subpage_types; add "
-        "'wagtail_dvt.ArticlePage' to HomePage.subpage_types, or give another "
+        f"'{ArticlePage._meta.label}' to HomePage.subpage_types, or give another "
         "--parent"
     )
     assert db_counts() == before
@@ -158,12 +161,14 @@ def test_a_parent_type_that_refuses_articles_says_what_to_add(
 
 def test_a_parent_the_article_model_refuses_says_what_to_add(root_page, monkeypatch):
     monkeypatch.setattr(
-        ArticlePage, "parent_page_types", ["wagtailcore.Page"], raising=False
+        ArticlePage, "parent_page_types", [Page._meta.label], raising=False
     )
     monkeypatch.setattr(ArticlePage, "_clean_parent_page_models", None)
 
     with pytest.raises(ParentPageError) as error:
         import_document(parent=root_page)
 
-    assert "wagtail_dvt.ArticlePage.parent_page_types does not list" in str(error.value)
+    assert f"{ArticlePage._meta.label}.parent_page_types does not list" in str(
+        error.value
+    )
     assert "add 'home.HomePage' to it" in str(error.value)

@@ -22,10 +22,19 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.urls import reverse
 from dvt_testing import BUNDLED_SLUG, line_of, retitled
-from wagtail.models import Locale, Page, Revision
+from wagtail.models import Locale, Revision
 
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus, DeletedComment
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    DeletedComment,
+    get_article_model,
+    get_base_page_model,
+)
+
+ArticlePage = get_article_model()
+Page = get_base_page_model()
 
 EDITED_HEADING = "What a deep vein thrombosis is"
 FIRST_HEADING = "Understanding Deep Vein Thrombosis"

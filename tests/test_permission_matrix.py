@@ -32,7 +32,9 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from wagtail_dvt.models import ArticlePage, Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+
+ArticlePage = get_article_model()
 
 ANONYMOUS, BARE_ADMIN, EDITOR, MODERATOR, SUPERUSER = USERS = (
     "anonymous",
@@ -480,7 +482,8 @@ MATRIX = [
         GET(
             const(
                 reverse(
-                    "wagtailadmin_pages:type_use", args=["wagtail_dvt", "articlepage"]
+                    "wagtailadmin_pages:type_use",
+                    args=[ArticlePage._meta.app_label, ArticlePage._meta.model_name],
                 )
             )
         ),
@@ -534,7 +537,11 @@ MATRIX = [
         POST(
             lambda world: reverse(
                 "wagtailadmin_pages:add",
-                args=["wagtail_dvt", "articlepage", world.home.pk],
+                args=[
+                    ArticlePage._meta.app_label,
+                    ArticlePage._meta.model_name,
+                    world.home.pk,
+                ],
             ),
             page_create_post,
         ),
@@ -580,7 +587,7 @@ MATRIX = [
     ),
     (
         "API v2 articles with every field",
-        GET(const("/api/v2/pages/?type=wagtail_dvt.ArticlePage&fields=*")),
+        GET(const(f"/api/v2/pages/?type={ArticlePage._meta.label}&fields=*")),
         same_for_all(ok(200, shows=(APPROVED_BODY,))),
     ),
 ]
