@@ -62,7 +62,9 @@ get_user_model().objects.create_superuser(
 # DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000, seeded in bulk.
 import datetime
 from django.utils import timezone
-from wagtail_dvt.models import ArticlePage, Comment
+from wagtail_dvt.models import Comment, get_article_model
+
+ArticlePage = get_article_model()
 
 home = Site.objects.get(is_default_site=True).root_page
 crowded = home.add_child(instance=ArticlePage(
