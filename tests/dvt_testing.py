@@ -93,6 +93,19 @@ def forged_comment_fields(page, change=None, delete=(), new=()):
     )
 
 
+#: The columns of :func:`comment_rows`, in order.
+COMMENT_ROW_FIELDS = (
+    "pk",
+    "page_id",
+    "author_name",
+    "body",
+    "posted_at",
+    "status",
+    "email",
+    "ip_address",
+)
+
+
 def comment_rows(**filters):
     """Every comment's stored fields, to compare the database before and after."""
     from wagtail_dvt.models import Comment
@@ -100,14 +113,5 @@ def comment_rows(**filters):
     return list(
         Comment.objects.filter(**filters)
         .order_by("pk")
-        .values_list(
-            "pk",
-            "page_id",
-            "author_name",
-            "body",
-            "posted_at",
-            "status",
-            "email",
-            "ip_address",
-        )
+        .values_list(*COMMENT_ROW_FIELDS)
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from dvt_testing import comment_rows, forged_comment_fields
+from dvt_testing import COMMENT_ROW_FIELDS, comment_rows, forged_comment_fields
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
@@ -637,17 +637,6 @@ CASES = [
 
 # -- the check --------------------------------------------------------------------
 
-COLUMNS = (
-    "pk",
-    "page_id",
-    "author_name",
-    "body",
-    "posted_at",
-    "status",
-    "email",
-    "ip_address",
-)
-
 
 def expected_rows(world, before, effect):
     """``before`` with the allowed change applied."""
@@ -657,9 +646,9 @@ def expected_rows(world, before, effect):
         change = changes.get(row[0], {})
         if change is None:
             continue
-        values = dict(zip(COLUMNS, row, strict=True))
+        values = dict(zip(COMMENT_ROW_FIELDS, row, strict=True))
         values.update(change)
-        rows.append(tuple(values[column] for column in COLUMNS))
+        rows.append(tuple(values[column] for column in COMMENT_ROW_FIELDS))
     return rows
 
 
