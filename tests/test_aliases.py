@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from dvt_testing import make_article
 from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -135,3 +136,47 @@ def test_publishing_the_source_deletes_no_comment(client, source, alias):
     assert alias.title == "Source article, revised"
     assert set(Comment.objects.values_list("pk", flat=True)) == before
     assert not Comment.objects.filter(page=alias).exists()
+
+
+def v2_post(client, page, body):
+    return client.post(
+        "/api/v2/comments/",
+        json.dumps({"article": page.pk, "author_name": "Al", "body": body}),
+        content_type="application/json",
+    )
+
+
+def private_section(root_page):
+    section = make_article(root_page, title="Members only")
+    PageViewRestriction.objects.create(
+        page=section, restriction_type=PageViewRestriction.LOGIN
+    )
+    return section
+
+
+def test_an_alias_is_closed_when_its_source_sits_in_a_private_section(
+    root_page, client, settings
+):
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "API_COMMENTS": "open"}
+    source = make_article(private_section(root_page), title="Private source")
+    alias = source.create_alias(parent=root_page, update_slug="public-alias").specific
+    # Wagtail's own check on the alias reads the source, not its ancestors.
+    assert not alias.get_view_restrictions().exists()
+
+    assert form_post(client, alias, "Through the public alias.").status_code == 403
+    assert v2_post(client, alias, "Through the public alias.").status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_an_alias_in_a_private_section_takes_no_comment(root_page, client, settings):
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "API_COMMENTS": "open"}
+    source = make_article(root_page, title="Public source")
+    alias = source.create_alias(
+        parent=private_section(root_page), update_slug="private-alias"
+    ).specific
+
+    assert v2_post(client, alias, "Into the private alias.").status_code == 403
+    assert v2_post(client, source, "On the public source.").status_code == 202
+    assert list(Comment.objects.values_list("body", flat=True)) == [
+        "On the public source."
+    ]

@@ -11,7 +11,9 @@ from html import unescape
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from dvt_testing import make_article
 from wagtail.models import PageViewRestriction
@@ -469,3 +471,19 @@ def test_end_to_end_as_a_browser_would(root_page):
     fresh = Client(enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.99")
     assert fresh.post(action, data).status_code == 403
     assert Comment.objects.count() == 1
+
+
+def test_a_post_reads_the_view_restrictions_once_past_wagtails_own_check(
+    client, article
+):
+    """Wagtail's serve hook checks them for this request; the admission rules
+    check them again under the article's lock: two reads, not one per page."""
+    with CaptureQueriesContext(connection) as captured:
+        assert post(client, article).status_code == 303
+    restriction_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if "pageviewrestriction" in query["sql"]
+    ]
+    assert len(restriction_reads) == 2
+    assert Comment.objects.filter(page=article).count() == 1

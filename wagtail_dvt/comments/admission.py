@@ -157,7 +157,10 @@ def submit_comment(
         if not article.comments_open:
             raise CommentsClosed()
         # The comment shows on the article and on its aliases: all public.
-        if article.get_view_restrictions() or specific.get_view_restrictions():
+        # Each check reads the ancestors and their restrictions: run it once
+        # for a post on the article itself, the common case.
+        shown_on = [article] if specific.pk == article.pk else [article, specific]
+        if any(page.get_view_restrictions() for page in shown_on):
             raise CommentsClosed(_("Comments are closed on private articles."))
         if not form.is_valid():
             raise InvalidComment(
