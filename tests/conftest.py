@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import settings as hypothesis_settings
 from wagtail.models import Revision, Site
 
 from wagtail_dvt.importer import BUNDLED_DOCUMENT, import_document, parse_document
@@ -19,6 +20,11 @@ from wagtail_dvt.models import Comment, get_article_model, get_base_page_model
 
 ArticlePage = get_article_model()
 Page = get_base_page_model()
+
+# Speed is measured in bench/, not here: Hypothesis's 200 ms deadline per
+# example fails tests on a busy 2-core CI machine for no fault of the code.
+hypothesis_settings.register_profile("dvt", deadline=None)
+hypothesis_settings.load_profile("dvt")
 
 
 def pytest_configure(config):
