@@ -59,6 +59,37 @@ def home_page_model():
     return apps.get_model("home", "HomePage")
 
 
+INTRO_SECTION = {"heading": "Intro", "content": "Clots form."}
+
+
+def editor_form_data(page, sections=(INTRO_SECTION,), **extra):
+    """The page editor's form as a browser posts it: the page's fields, no comment.
+
+    StreamField forms are built by JavaScript, so Wagtail's helpers cannot
+    scrape them from the edit view's HTML: this builds them from the page and
+    ``sections`` (dicts of a section block's values). ``extra`` adds or
+    overrides fields, such as ``action-publish``.
+    """
+    from wagtail.test.utils.form_data import (
+        inline_formset,
+        nested_form_data,
+        streamfield,
+    )
+
+    return nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "author": page.author,
+            "date": page.date.isoformat(),
+            "body": streamfield([("section", section) for section in sections]),
+            **({"comments_open": "on"} if page.comments_open else {}),
+            "comments": inline_formset([]),
+            **extra,
+        }
+    )
+
+
 def forged_comment_fields(page, change=None, delete=(), new=()):
     """``reader_comments-*`` fields as the page editor's old InlinePanel posted
     them, for checking that the page form now ignores them.

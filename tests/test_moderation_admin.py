@@ -7,8 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
-from dvt_testing import comment_rows, forged_comment_fields
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from dvt_testing import comment_rows, editor_form_data, forged_comment_fields
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
@@ -389,19 +388,7 @@ def test_editors_without_the_permission_cannot_set_a_status(
     url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     assert b"Does this hurt?" not in editor_client.get(url).content
     before = comment_rows()
-    data = nested_form_data(
-        {
-            "title": page.title,
-            "slug": page.slug,
-            "author": page.author,
-            "date": page.date.isoformat(),
-            "body": streamfield(
-                [("section", {"heading": "Intro", "content": "Clots form."})]
-            ),
-            "comments": inline_formset([]),
-            "action-publish": "publish",
-        }
-    )
+    data = editor_form_data(page, **{"action-publish": "publish"})
     data.update(
         forged_comment_fields(
             page,

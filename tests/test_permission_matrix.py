@@ -27,10 +27,15 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from dvt_testing import COMMENT_ROW_FIELDS, comment_rows, forged_comment_fields
+from dvt_testing import (
+    COMMENT_ROW_FIELDS,
+    comment_rows,
+    editor_form_data,
+    forged_comment_fields,
+)
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
@@ -224,27 +229,9 @@ def comment_url(name, key="pending"):
     return lambda world: reverse(name, args=[world.comments[key].pk])
 
 
-def page_form(page, **extra):
-    """The page editor's form fields, as a browser posts them."""
-    return nested_form_data(
-        {
-            "title": page.title,
-            "slug": page.slug,
-            "author": page.author,
-            "date": page.date.isoformat(),
-            "body": streamfield(
-                [("section", {"heading": "Intro", "content": "Clots form."})]
-            ),
-            "comments_open": "on",
-            "comments": inline_formset([]),
-            **extra,
-        }
-    )
-
-
 def page_edit_post(world):
     """A save of the page that asks to approve, rewrite, delete and add comments."""
-    data = page_form(world.article, **{"action-publish": "publish"})
+    data = editor_form_data(world.article, **{"action-publish": "publish"})
     data.update(
         forged_comment_fields(
             world.article,
@@ -272,7 +259,7 @@ def page_create_post(world):
         title="A new article", slug="a-new-article", author="A", date=dt.date.today()
     )
     return {
-        **page_form(page),
+        **editor_form_data(page),
         **nested_form_data(
             {"reader_comments": inline_formset([PLANTED_COMMENT], initial=0)}
         ),

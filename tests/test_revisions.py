@@ -13,8 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from dvt_testing import comment_rows, forged_comment_fields
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from dvt_testing import comment_rows, editor_form_data, forged_comment_fields
 
 from wagtail_dvt.comments.admission import submit_comment
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -154,24 +153,6 @@ def test_copies_start_without_comments(article, root_page):
 # -- the page editor ---------------------------------------------------------
 
 
-def edit_data(page, **extra):
-    """The page editor's POST data: the page's fields, and no comment."""
-    return nested_form_data(
-        {
-            "title": page.title,
-            "slug": page.slug,
-            "author": page.author,
-            "date": page.date.isoformat(),
-            "body": streamfield(
-                [("section", {"heading": "Intro", "content": "Clots form."})]
-            ),
-            "comments_open": "on",
-            "comments": inline_formset([]),
-            **extra,
-        }
-    )
-
-
 def edit(client, page, data):
     return client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
 
@@ -187,7 +168,8 @@ def test_the_editor_lists_the_comments_read_only(admin_client, article):
 def test_saving_a_draft_touches_no_comment(admin_client, article):
     before = comment_rows()
 
-    response = edit(admin_client, article, edit_data(article, title="Draft title"))
+    data = editor_form_data(article, title="Draft title")
+    response = edit(admin_client, article, data)
 
     assert response.status_code == 302
     article.refresh_from_db()
@@ -205,7 +187,7 @@ def test_saving_a_draft_touches_no_comment(admin_client, article):
 
 def test_comment_fields_posted_with_a_draft_are_ignored(admin_client, article):
     before = comment_rows()
-    data = edit_data(article)
+    data = editor_form_data(article)
     data.update(
         forged_comment_fields(
             article,
@@ -229,7 +211,7 @@ def test_comment_fields_posted_with_a_draft_are_ignored(admin_client, article):
 
 
 def test_a_comment_posted_while_the_editor_is_open_survives(admin_client, article):
-    loaded = edit_data(article)  # the form as loaded
+    loaded = editor_form_data(article)  # the form as loaded
     loaded.update(forged_comment_fields(article))
 
     visitor_comment(article)
@@ -242,7 +224,7 @@ def test_a_comment_posted_while_the_editor_is_open_survives(admin_client, articl
 def test_a_comment_deleted_while_the_editor_is_open_stays_deleted(
     admin_client, article
 ):
-    loaded = edit_data(article, title="Edited title")
+    loaded = editor_form_data(article, title="Edited title")
     loaded.update(forged_comment_fields(article))
 
     Comment.objects.get(author_name="Deleted").delete()
