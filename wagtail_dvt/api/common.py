@@ -150,12 +150,18 @@ def public_articles(request) -> QuerySet:
     return articles.exclude(Exists(restricted))
 
 
-def public_comments(request) -> QuerySet:
-    """Approved comments on :func:`public_articles`, oldest first."""
+def public_comments(request, article: int | None = None) -> QuerySet:
+    """Approved comments on :func:`public_articles`, oldest first.
+
+    The articles are a subquery the database answers once per query, not once
+    per comment; with ``article`` (an id), it checks that one article only.
+    """
+    articles = public_articles(request)
+    if article is not None:
+        articles = articles.filter(pk=article)
     return (
         Comment.objects.filter(
-            status=CommentStatus.APPROVED,
-            page__in=public_articles(request).values("pk"),
+            status=CommentStatus.APPROVED, page__in=articles.values("pk")
         )
         .select_related("page")
         .order_by(*ORDERINGS["posted_at"])

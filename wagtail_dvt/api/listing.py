@@ -11,13 +11,10 @@ are built once per response, not once per comment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
-from django.db.models import QuerySet
-from django.utils import timezone
-
-from ..models import Comment, CommentStatus, comment_body_html, get_article_model
-from .common import filter_comments, page_html_url, public_articles
+from ..api_fields import comment_representation
+from ..models import Comment, get_article_model
+from .common import filter_comments, page_html_url, public_comments
 
 #: The columns a listing reads: the comment's public fields and its article's.
 ROW_FIELDS = (
@@ -31,28 +28,12 @@ ROW_FIELDS = (
 )
 
 
-def visible_comments(request, article: int | None = None) -> QuerySet:
-    """Approved comments on :func:`.common.public_articles`; on ``article`` if given.
-
-    The articles are a subquery the database answers once per query, not once
-    per comment; with ``article``, it checks that one article only.
-    """
-    articles = public_articles(request)
-    if article is not None:
-        articles = articles.filter(pk=article)
-    return Comment.objects.filter(
-        status=CommentStatus.APPROVED, page_id__in=articles.values("pk")
-    )
-
-
 @dataclass(frozen=True)
 class CommentsPage:
     """One page of a listing: its rows, and how many comments match in all."""
 
     rows: list[dict]
     total_count: int
-    offset: int
-    limit: int
 
 
 def comments_page(request, *, offset: int, limit: int, **filters) -> CommentsPage:
@@ -64,14 +45,14 @@ def comments_page(request, *, offset: int, limit: int, **filters) -> CommentsPag
     window count over the rows would.
     """
     queryset = filter_comments(
-        visible_comments(request, filters.get("article")), **filters
+        public_comments(request, article=filters.get("article")), **filters
     )
     rows = list(queryset.values(*ROW_FIELDS)[offset : offset + limit])
     if offset == 0 and len(rows) < limit:
         total = len(rows)
     else:
         total = queryset.count()
-    return CommentsPage(rows, total, offset, limit)
+    return CommentsPage(rows, total)
 
 
 class ArticleSummaries:
@@ -85,7 +66,6 @@ class ArticleSummaries:
         self.detail_url = detail_url
         self.article_model = get_article_model()
         self.summaries = {}
-        self.html_urls = {}
 
     def get(self, row) -> dict:
         page_id = row["page_id"]
@@ -94,7 +74,6 @@ class ArticleSummaries:
             # Enough of the page to route it, as Page.get_full_url() does.
             page = self.article_model(id=page_id, url_path=row["page__url_path"])
             html_url = page_html_url(page, self.request)
-            self.html_urls[page_id] = html_url
             summary = self.summaries[page_id] = {
                 "id": page_id,
                 "meta": {
@@ -107,78 +86,53 @@ class ArticleSummaries:
         return summary
 
     def comment_html_url(self, row) -> str | None:
-        page_url = self.html_urls[row["page_id"]]
+        page_url = self.get(row)["meta"]["html_url"]
         return f"{page_url}#comment-{row['pk']}" if page_url else None
 
 
-def url_maker(url: str | None, sentinel: str):
-    """A function of an id: ``url`` (made for ``sentinel``) for that id.
+_SENTINEL_ID = 987654321
 
-    Reversing one URL and formatting it for each id costs far less than
-    reversing each.
+
+def url_maker(url_for):
+    """A function of an id giving ``url_for(id)``, for ``url_for`` called once.
+
+    ``url_for`` reverses a detail URL (or returns ``None``). Reversing one URL
+    and formatting it for each id costs far less than reversing each.
     """
+    url = url_for(_SENTINEL_ID)
     if url is None:
         return lambda pk: None
-    head, _sep, tail = url.rpartition(sentinel)
+    head, _sep, tail = url.rpartition(str(_SENTINEL_ID))
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def items(page: CommentsPage, summaries: ArticleSummaries, comment_detail_url, zone):
+def items(request, page: CommentsPage, *, article_url, comment_url, zone):
     """The listing's items, in the shape both API versions give a comment.
 
-    ``zone`` is the time zone ``posted_at`` is shown in: v2's DRF field gives
-    the current one; v3's schema, the database's UTC (``None`` keeps it).
+    ``article_url`` and ``comment_url`` reverse an article's and a comment's
+    API detail URL from an id (see :func:`url_maker`). ``zone`` is the time
+    zone ``posted_at`` is shown in: v2's DRF field gives the current one;
+    v3's schema, the database's UTC (``None`` keeps it).
     """
+    summaries = ArticleSummaries(request, url_maker(article_url))
+    comment_detail_url = url_maker(comment_url)
     label = Comment._meta.label
-    result = []
-    for row in page.rows:
-        posted_at = row["posted_at"]
-        if zone is not None:
-            posted_at = posted_at.astimezone(zone)
-        article = summaries.get(row)
-        result.append(
-            {
-                "id": row["pk"],
-                "meta": {
-                    "type": label,
-                    "detail_url": comment_detail_url(row["pk"]),
-                    "html_url": summaries.comment_html_url(row),
-                },
-                "article": article,
-                "author_name": row["author_name"],
-                "body": row["body"],
-                "body_html": str(comment_body_html(row["body"])),
-                "posted_at": posted_at,
-            }
-        )
-    return result
+    return [
+        {
+            "id": row["pk"],
+            "meta": {
+                "type": label,
+                "detail_url": comment_detail_url(row["pk"]),
+                "html_url": summaries.comment_html_url(row),
+            },
+            "article": summaries.get(row),
+        }
+        | comment_representation(row, zone)
+        for row in page.rows
+    ]
 
 
 def drf_datetime(value) -> str:
     """``value`` as DRF's ``DateTimeField`` writes it (ISO 8601, ``Z`` for UTC)."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def current_zone():
-    return timezone.get_current_timezone()
-
-
-def page_links(request, page: CommentsPage, full_url) -> tuple[str | None, str | None]:
-    """Absolute URLs of the next and previous pages, or ``None`` at either end.
-
-    ``full_url(request, path)`` makes a path absolute, as the API's other
-    links are.
-    """
-    base = full_url(request, request.path)
-    params = request.GET.copy()
-
-    def link(offset):
-        params["offset"] = str(offset)
-        params["limit"] = str(page.limit)
-        return f"{base}?{urlencode(sorted(params.lists()), doseq=True)}"
-
-    following = page.offset + page.limit
-    next_url = link(following) if following < page.total_count else None
-    previous_url = link(max(page.offset - page.limit, 0)) if page.offset else None
-    return next_url, previous_url

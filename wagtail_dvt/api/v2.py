@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.urls import path
+from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.fields import DateTimeField, Field
@@ -27,6 +28,7 @@ from wagtail.api import APIField
 from wagtail.api.v2.utils import BadRequestError, get_object_detail_url
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
+from ..api_fields import api_time
 from ..comments.admission import CommentRefused, InvalidComment
 from ..models import (
     Comment,
@@ -201,7 +203,7 @@ class SecondsDateTimeField(DateTimeField):
     """A time to the second, as v3 and the embedded comments show it."""
 
     def to_representation(self, value):
-        return super().to_representation(value.replace(microsecond=0))
+        return super().to_representation(api_time(value))
 
 
 class CommentJSONParser(JSONParser):
@@ -248,11 +250,15 @@ class CommentsPagination(BasePagination):
     """
 
     def paginate_queryset(self, queryset, request, view=None):
-        offset = self._number(request, "offset", 0, 0, MAX_ID)
-        self.limit = self._number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        self.offset, self.request = offset, request
+        self.read_page(request)
         self.total_count = queryset.count()
-        return queryset[offset : offset + self.limit]
+        return queryset[self.offset : self.offset + self.limit]
+
+    def read_page(self, request):
+        """Read ``offset`` and ``limit``; 400 if either is no number in range."""
+        self.request = request
+        self.offset = self._number(request, "offset", 0, 0, MAX_ID)
+        self.limit = self._number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
 
     @staticmethod
     def _number(request, name, default, lowest, highest):
@@ -392,42 +398,27 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             return super().listing_view(request)
         self.check_query_parameters(None)
         filters = CommentsFilter.read_filters(request)
-        offset = CommentsPagination._number(request, "offset", 0, 0, MAX_ID)
-        limit = CommentsPagination._number(
-            request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT
+        paginator = self.paginator
+        paginator.read_page(request)
+        page = listing.comments_page(
+            request, offset=paginator.offset, limit=paginator.limit, **filters
         )
-        page = listing.comments_page(request, offset=offset, limit=limit, **filters)
+        paginator.total_count = page.total_count
         router = request.wagtailapi_router
-        summaries = listing.ArticleSummaries(
+        items = listing.items(
             request,
-            listing.url_maker(
-                get_object_detail_url(router, request, get_article_model(), 987654321),
-                "987654321",
+            page,
+            article_url=functools.partial(
+                get_object_detail_url, router, request, get_article_model()
             ),
+            comment_url=functools.partial(
+                get_object_detail_url, router, request, Comment
+            ),
+            zone=timezone.get_current_timezone(),
         )
-        comment_url = listing.url_maker(
-            get_object_detail_url(router, request, Comment, 987654321), "987654321"
-        )
-        zone = listing.current_zone()
-        items = listing.items(page, summaries, comment_url, zone)
         for item in items:
-            # To the second, as SecondsDateTimeField writes it.
-            item["posted_at"] = listing.drf_datetime(
-                item["posted_at"].replace(microsecond=0)
-            )
-        next_url, previous_url = listing_links(
-            request, offset=offset, limit=limit, count=page.total_count
-        )
-        return Response(
-            {
-                "meta": {
-                    "total_count": page.total_count,
-                    "next": next_url,
-                    "previous": previous_url,
-                },
-                "items": items,
-            }
-        )
+            item["posted_at"] = listing.drf_datetime(item["posted_at"])
+        return paginator.get_paginated_response(items)
 
     def get_renderer_context(self):
         # Compact JSON, as API v3 writes it: Wagtail's v2 endpoints indent

@@ -398,21 +398,17 @@ def list_comments(
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
     )
-    summaries = listing.ArticleSummaries(
-        request,
-        listing.url_maker(
-            _absolute(request, "wagtailapi_v3:detail_page", page_id=987654321),
-            "987654321",
-        ),
-    )
-    comment_url = listing.url_maker(
-        _absolute(request, DETAIL_URL_NAME, comment_id=987654321), "987654321"
-    )
     # Built from value rows, not validated item by item: the schema above
     # documents the shape, which tests check against the detail's.
-    items = listing.items(page, summaries, comment_url, zone=None)
-    for item in items:
-        item["posted_at"] = api_time(item["posted_at"])
+    items = listing.items(
+        request,
+        page,
+        article_url=lambda pk: _absolute(
+            request, "wagtailapi_v3:detail_page", page_id=pk
+        ),
+        comment_url=lambda pk: _absolute(request, DETAIL_URL_NAME, comment_id=pk),
+        zone=None,
+    )
     following, previous = listing_links(
         request, offset=offset, limit=limit, count=page.total_count
     )
