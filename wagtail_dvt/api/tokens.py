@@ -17,11 +17,10 @@ front-end needs no extra CORS header for it. Every refusal carries a stable
 
 from __future__ import annotations
 
-from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ..comments.admission import CommentRefused, CommentsClosed
+from ..comments.admission import ArticleNotFound, CommentRefused, CommentsClosed
 from ..comments.forms import FormTokenSigner
 from ..conf import get_setting
 from .common import public_articles
@@ -74,6 +73,14 @@ class TooFast(ApiPostRefused):
     )
 
 
+#: The API's refusal for each of :meth:`FormTokenSigner.problem`'s answers.
+TOKEN_REFUSALS = {
+    "expired": TokenExpired,
+    "bad_token": TokenInvalid,
+    "too_fast": TooFast,
+}
+
+
 class HoneypotFilled(ApiPostRefused):
     code = "honeypot"
     default_message = _("Sorry, your comment could not be accepted.")
@@ -116,8 +123,6 @@ def issue_api_token(request, article_id: int) -> dict:
     one; otherwise raises :class:`~wagtail_dvt.comments.admission.ArticleNotFound`
     or :class:`~wagtail_dvt.comments.admission.CommentsClosed`, as a post would.
     """
-    from ..comments.admission import ArticleNotFound
-
     if api_comments_mode() == "off":
         raise ApiCommentsOff()
     article = public_articles(request).filter(pk=article_id).first()
@@ -151,11 +156,6 @@ def check_api_post(user, article_id: int, *, token: str, honeypot: str) -> None:
         return
     if not token:
         raise TokenMissing()
-    try:
-        age = ApiTokenSigner().age(token, article_id)
-    except signing.SignatureExpired as err:
-        raise TokenExpired() from err
-    except signing.BadSignature as err:
-        raise TokenInvalid() from err
-    if age < get_setting("FORM_TOKEN_MIN_AGE"):
-        raise TooFast()
+    problem = ApiTokenSigner().problem(token, article_id)
+    if problem:
+        raise TOKEN_REFUSALS[problem]()

@@ -99,6 +99,23 @@ class FormTokenSigner(signing.TimestampSigner):
             raise signing.SignatureExpired(f"The token is {age:.0f} s old.")
         return age
 
+    def problem(self, token, page_id) -> str | None:
+        """What is wrong with ``token`` for page ``page_id``, or ``None``.
+
+        ``"expired"``, ``"bad_token"`` or ``"too_fast"`` (younger than
+        ``FORM_TOKEN_MIN_AGE``): the form and the API map these to errors of
+        their own, so the rules live here once.
+        """
+        try:
+            age = self.age(token, page_id)
+        except signing.SignatureExpired:
+            return "expired"
+        except signing.BadSignature:
+            return "bad_token"
+        if age < get_setting("FORM_TOKEN_MIN_AGE"):
+            return "too_fast"
+        return None
+
 
 def make_form_token(page):
     """A fresh token for the comment form on ``page``."""
@@ -151,20 +168,9 @@ class CommentForm(CommentFieldsForm):
                 self.error_messages["rejected"], code="honeypot"
             )
         token = cleaned_data.get("token") or ""
-        try:
-            age = FormTokenSigner().age(token, self.page.pk)
-        except signing.SignatureExpired as err:
-            raise forms.ValidationError(
-                self.error_messages["expired"], code="expired"
-            ) from err
-        except signing.BadSignature as err:
-            raise forms.ValidationError(
-                self.error_messages["bad_token"], code="bad_token"
-            ) from err
-        if age < get_setting("FORM_TOKEN_MIN_AGE"):
-            raise forms.ValidationError(
-                self.error_messages["too_fast"], code="too_fast"
-            )
+        problem = FormTokenSigner().problem(token, self.page.pk)
+        if problem:
+            raise forms.ValidationError(self.error_messages[problem], code=problem)
         return cleaned_data
 
     def comment_fields(self):
