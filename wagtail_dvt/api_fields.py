@@ -39,7 +39,9 @@ if WAGTAIL_VERSION >= (8, 0):
 else:
     from typing import TypedDict
 
-#: The v3 URL name of the comments listing (see :mod:`wagtail_dvt.api.v3`).
+#: The v3 URL names of Wagtail's page detail and of the comments listing
+#: (see :mod:`wagtail_dvt.api.v3`).
+V3_PAGE_DETAIL = "wagtailapi_v3:detail_page"
 V3_COMMENTS_LISTING = "wagtailapi_v3:wagtail_dvt_list_comments"
 
 _CACHE_ATTR = "_wagtail_dvt_api_comments"

@@ -22,18 +22,17 @@ from django.urls import NoReverseMatch, reverse
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.signals import page_published, page_unpublished
 
+from .api_fields import V3_COMMENTS_LISTING, V3_PAGE_DETAIL
 from .models import ArticlePageMixin, Comment, CommentStatus, get_article_model
 from .signals import comments_changed
 
 logger = logging.getLogger(__name__)
 
-#: URL names of the API routes an article is read from, as ``docs/api.md``
+#: URL names of the v2 API routes an article is read from, as ``docs/api.md``
 #: registers them: Wagtail's v2 router named "wagtailapi" with the "pages" and
-#: "comments" endpoints, and Wagtail's v3 API.
+#: "comments" endpoints. The v3 names are the API fields'.
 V2_PAGE_DETAIL = "wagtailapi:pages:detail"
 V2_COMMENTS_LISTING = "wagtailapi:comments:listing"
-V3_PAGE_DETAIL = "wagtailapi_v3:detail_page"
-V3_COMMENTS_LISTING = "wagtailapi_v3:wagtail_dvt_list_comments"
 
 
 def _reverse(name, **kwargs):
@@ -82,8 +81,9 @@ def purge_articles(articles, *, include_pages=True) -> set[str]:
         return set()
     batch = PurgeBatch()
     for article in articles:
-        batch.add_urls(article_cache_urls(article) if include_pages else [])
-        batch.add_urls(api_urls(article) if not include_pages else [])
+        batch.add_urls(
+            article_cache_urls(article) if include_pages else api_urls(article)
+        )
     batch.purge()
     return batch.urls
 

@@ -26,7 +26,7 @@ from wagtail.api.utils import get_full_url
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
 
-from ..api_fields import api_time
+from ..api_fields import V3_PAGE_DETAIL, api_time
 from ..comments.admission import CommentRefused, InvalidComment
 from ..conf import get_setting
 from ..models import (
@@ -106,9 +106,7 @@ class ReaderCommentArticleSchema(Schema):
         request = context["request"]
         return {
             "type": page._meta.label,
-            "detail_url": _absolute(
-                request, "wagtailapi_v3:detail_page", page_id=page.pk
-            ),
+            "detail_url": _absolute(request, V3_PAGE_DETAIL, page_id=page.pk),
             "html_url": page_html_url(page, request),
         }
 
@@ -403,9 +401,7 @@ def list_comments(
     items = listing.items(
         request,
         page,
-        article_url=lambda pk: _absolute(
-            request, "wagtailapi_v3:detail_page", page_id=pk
-        ),
+        article_url=lambda pk: _absolute(request, V3_PAGE_DETAIL, page_id=pk),
         comment_url=lambda pk: _absolute(request, DETAIL_URL_NAME, comment_id=pk),
         zone=None,
     )
