@@ -27,7 +27,7 @@ from .api_fields import (
 )
 from .blocks import ArticleStreamBlock, section_anchors
 from .comments.links import urlize
-from .comments.text import comment_fingerprint, is_one_line
+from .comments.text import comment_fingerprint, is_one_line, one_line
 from .conf import get_setting
 from .dates import format_datetime
 
@@ -492,7 +492,7 @@ class Comment(models.Model):
 
     def excerpt(self, length=80):
         """The start of the comment text, on one line, for listings."""
-        text = " ".join(self.body.split())
+        text = one_line(self.body)
         return text if len(text) <= length else text[: length - 1] + "…"
 
 

@@ -195,9 +195,7 @@ def _messages(ids, recipients):
     for (language, time_zone), emails in group_by_preferences(recipients).items():
         with translation.override(language), timezone.override(time_zone):
             # One line: a reader's name must not inject mail headers.
-            subject = " ".join(
-                render_to_string(TEMPLATE.format("_subject"), context).split()
-            )
+            subject = one_line(render_to_string(TEMPLATE.format("_subject"), context))
             body = render_to_string(TEMPLATE.format(""), context)
         messages.extend(
             EmailMessage(

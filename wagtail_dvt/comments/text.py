@@ -8,6 +8,7 @@ a repeated comment new.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -55,8 +56,13 @@ def normalize_for_comparison(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
+@functools.lru_cache(maxsize=8)
 def comment_fingerprint(author_name: str, body: str) -> str:
-    """A SHA-256 hex digest of the normalized name and text, for the duplicate check."""
+    """A SHA-256 hex digest of the normalized name and text, for the duplicate check.
+
+    Cached: a post computes it for the duplicate check and again when the
+    comment is saved (``FingerprintField.pre_save``), each a pass over the text.
+    """
     normalized = (
         normalize_for_comparison(author_name) + "\0" + normalize_for_comparison(body)
     )
