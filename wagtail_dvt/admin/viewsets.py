@@ -90,14 +90,23 @@ class CommentAdminURLFinder(SnippetAdminURLFinder):
             )
 
 
-def _moderators_only(view_class):
-    class ModeratorsOnlyView(view_class):
-        def dispatch(self, request, *args, **kwargs):
-            if not user_can_moderate(request.user):
-                raise PermissionDenied
-            return super().dispatch(request, *args, **kwargs)
+class ModeratorsOnlyMixin:
+    """Refuse the whole view to non-moderators, before it reads anything.
 
-    return ModeratorsOnlyView
+    Checking each comment is not enough: Wagtail's bulk-action confirmation
+    page lists the comments a user may not act on too, so with ``id=all`` and
+    a search ``q`` that matched email addresses it showed anyone with admin
+    access which hidden comments a given address had written.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_moderate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _moderators_only(view_class):
+    return type("ModeratorsOnlyView", (ModeratorsOnlyMixin, view_class), {})
 
 
 class CommentChooserViewSet(SnippetChooserViewSet):
@@ -191,21 +200,6 @@ class CommentViewSet(SnippetViewSet):
         return Comment.objects.select_related("page")
 
 
-class ModeratorsOnlyBulkActionMixin:
-    """Refuse the whole bulk action, confirmation page included, to non-moderators.
-
-    Checking each comment is not enough: Wagtail's confirmation page lists the
-    comments a user may not act on too, so with ``id=all`` and a search ``q``
-    that matched email addresses it showed anyone with admin access which
-    hidden comments a given address had written.
-    """
-
-    def dispatch(self, request, *args, **kwargs):
-        if not user_can_moderate(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
 class ListingSelectionMixin:
     """'Select all' acts on the comments the listing shows, filtered and searched.
 
@@ -226,7 +220,7 @@ class ListingSelectionMixin:
 
 
 class CommentStatusBulkAction(
-    ModeratorsOnlyBulkActionMixin, ListingSelectionMixin, SnippetBulkAction
+    ModeratorsOnlyMixin, ListingSelectionMixin, SnippetBulkAction
 ):
     """Give the selected comments one moderation status."""
 
@@ -309,7 +303,7 @@ class SpamCommentsBulkAction(CommentStatusBulkAction):
 
 
 class DeleteCommentsBulkAction(
-    ModeratorsOnlyBulkActionMixin, ListingSelectionMixin, DeleteBulkAction
+    ModeratorsOnlyMixin, ListingSelectionMixin, DeleteBulkAction
 ):
     """Wagtail's snippet delete, checked against the moderation permission."""
 
