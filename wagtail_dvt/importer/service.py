@@ -150,10 +150,10 @@ def _read(source: str | os.PathLike | bytes, name: str | None = None):
     if isinstance(source, DirectoryDocument):
         _check_inside(source, name)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
             raise DocumentError(
-                f"not a regular file ({_kind(os.stat(path).st_mode)}); "
-                "expected a text file",
+                f"not a regular file ({_kind(mode)}); expected a text file",
                 source=name,
                 line=None,
             )

@@ -127,6 +127,7 @@ class _PageState:
     """What matters of an existing article to decide how to update it."""
 
     page: ArticlePageMixin | None  # None: a page a dry run would have created
+    draft: ArticlePageMixin | None  # the latest revision as a page, to revise
     fields: dict  # the latest revision's content
     edited: bool  # the latest revision is not the import's
     published: bool  # ever published
@@ -259,6 +260,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         for _source, document, slug, times in items:
             options.simulated[slug] = _PageState(
                 page=None,
+                draft=None,
                 fields=_document_fields(document),
                 edited=False,
                 published=options.publish,
@@ -442,16 +444,15 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
             state.fields, state.edited = fields, False
         state.published = state.published or publishes
         options.simulated[slug] = state
-    elif action != UNCHANGED:
-        revision = page.latest_revision
+    elif needs_revision or publishes or new_comments:
+        # A kept page with no new comment has nothing to write.
         if needs_revision:
-            draft = page.get_latest_revision_as_object()
             for name, value in fields.items():
-                setattr(draft, name, value)
-            revision = draft.save_revision()
+                setattr(state.draft, name, value)
+            revision = state.draft.save_revision()
             ImportedRevision.objects.create(revision=revision)
         if publishes:
-            revision.publish()
+            (revision if needs_revision else page.latest_revision).publish()
         comments = Comment.objects.bulk_create(
             _new_comment(page, comment, posted_at, options)
             for comment, posted_at in new_comments
@@ -460,7 +461,8 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
             # bulk_create sends no signal: purge the article's caches, and
             # send comments_changed, once the import commits.
             articles_changed([page.pk])
-        page.refresh_from_db()
+        if needs_revision or publishes:
+            page.refresh_from_db()  # for the result's live and revision state
     return _result(
         source,
         document,
@@ -482,9 +484,11 @@ def _state_from_db(page: ArticlePageMixin) -> _PageState:
         page.latest_revision_id is not None
         and ImportedRevision.objects.filter(revision=page.latest_revision_id).exists()
     )
+    draft = page.get_latest_revision_as_object()
     return _PageState(
         page=page,
-        fields=_article_fields(page.get_latest_revision_as_object()),
+        draft=draft,
+        fields=_article_fields(draft),
         edited=not imported,
         published=page.first_published_at is not None,
         stored=Counter(_comment_key(*key) for key in keys),
