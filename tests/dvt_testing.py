@@ -59,6 +59,19 @@ def home_page_model():
     return apps.get_model("home", "HomePage")
 
 
+def count_queries(client, url, params):
+    """Queries of a repeated GET (the first one warms Wagtail's caches, as a
+    live site has them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url, params).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
 INTRO_SECTION = {"heading": "Intro", "content": "Clots form."}
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from dvt_testing import count_queries
 from test_api_comments import APPROVED, PENDING, START, make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
@@ -35,14 +34,6 @@ def add_comments(page, count):
     )
 
 
-def queries(client, url, params):
-    client.get(url, params)  # caches (site root paths) warm, as on a live site
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200, response.content
-    return len(captured)
-
-
 @pytest.fixture
 def article(root_page):
     return make_article(root_page, "Crowded", comments=[(PENDING, 1)])
@@ -56,16 +47,16 @@ def test_listing_costs_three_queries_at_most_however_many_comments(
 ):
     params = {"article": article.pk}
     add_comments(article, 3)
-    one_page = queries(client, url, params)
+    one_page = count_queries(client, url, params)
     add_comments(article, 60)
-    many = queries(client, url, params)
+    many = count_queries(client, url, params)
 
     # The Site of the request, then the rows (visibility included); a count
     # only when the rows fill the page.
     assert one_page == 2
-    assert many == queries(client, url, {"offset": 40, **params}) == 3
+    assert many == count_queries(client, url, {"offset": 40, **params}) == 3
     # All articles at once, too.
-    assert queries(client, url, {}) == 3
+    assert count_queries(client, url, {}) == 3
 
 
 @pytest.mark.parametrize(
@@ -75,7 +66,7 @@ def test_a_page_past_the_end_counts(client, article, url):
     add_comments(article, 3)
     params = {"article": article.pk, "offset": 10}
 
-    assert queries(client, url, params) == 3
+    assert count_queries(client, url, params) == 3
     data = client.get(url, params).json()
     count = data["meta"]["total_count"] if url == V2 else data["count"]
     assert count == 3

@@ -10,10 +10,8 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, resolve
-from dvt_testing import home_page_model, keys_in
+from dvt_testing import count_queries, home_page_model, keys_in
 from wagtail import urls as wagtail_urls
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -74,15 +72,6 @@ def add_comments(page, count, status=CommentStatus.APPROVED, start=0):
         )
         for number in range(start, start + count)
     )
-
-
-def count_queries(client, url, params):
-    """Queries of a repeated request (the first one warms Wagtail's caches)."""
-    assert client.get(url, params).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, params)
-    assert response.status_code == 200, response.content
-    return len(queries)
 
 
 @pytest.fixture

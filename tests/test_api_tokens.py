@@ -4,13 +4,13 @@ and "off". Every refusal is a 4xx with a stable ``code``, and stores nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 
 import pytest
 from django.core import signing
 from django.test import Client
+from dvt_testing import make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
 
@@ -19,18 +19,6 @@ from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
 ArticlePage = get_article_model()
-
-
-def make_article(parent, title, *, live=True):
-    return parent.add_child(
-        instance=ArticlePage(
-            title=title,
-            author="Ada Author",
-            date=dt.date(2024, 5, 1),
-            body=[("section", {"heading": "Intro", "content": "Text."})],
-            live=live,
-        )
-    )
 
 
 needs_v3 = pytest.mark.skipif(

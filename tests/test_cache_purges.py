@@ -7,7 +7,6 @@ URLs; the signal is sent once per article, after the commit."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import purge_recorder
@@ -15,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.urls import reverse
+from dvt_testing import make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -47,17 +47,6 @@ def signalled():
     comments_changed.connect(record)
     yield sent
     comments_changed.disconnect(record)
-
-
-def make_article(parent, title):
-    return parent.add_child(
-        instance=ArticlePage(
-            title=title,
-            author="Ada",
-            date=dt.date(2024, 5, 1),
-            body=[("section", {"heading": "Intro", "content": "Text."})],
-        )
-    )
 
 
 def add_comment(page, name, status=PENDING):
