@@ -77,6 +77,20 @@ def test_the_v2_api_shows_the_sources_approved_comments_on_an_alias(
     assert set(counts) == {source.pk, alias.pk}
 
 
+def test_the_api_follows_an_alias_to_its_source_once_per_page(client, source, alias):
+    """The embedded comments and ``comments_url`` share one walk of the alias
+    chain: each walk costs a query per link."""
+    from wagtail_dvt import models
+
+    with mock.patch.object(
+        models, "comments_source_id", wraps=models.comments_source_id
+    ) as walks:
+        data = client.get(f"/api/v2/pages/{alias.pk}/").json()
+
+    assert data["comments_url"].endswith(f"?article={source.pk}")
+    assert [call.args[0].pk for call in walks.call_args_list] == [alias.pk]
+
+
 @pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="API v3 needs Wagtail 8")
 def test_the_v3_api_shows_the_sources_approved_comments_on_an_alias(
     client, source, alias

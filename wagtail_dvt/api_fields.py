@@ -83,10 +83,15 @@ def api_field(name: str, *, writable: bool = False, **kwargs) -> APIField:
 
 @dataclass(frozen=True)
 class EmbeddedComments:
-    """The approved comments embedded for one article, and how many there are."""
+    """The approved comments embedded for one article, and how many there are.
+
+    ``source_id`` is the article they belong to (an alias's source), which
+    ``comments_url`` reuses: finding it costs a query per alias link.
+    """
 
     comments: list[ArticleComment]
     count: int
+    source_id: int | None
 
 
 def embed_comments(pages) -> None:
@@ -144,7 +149,7 @@ def embed_comments(pages) -> None:
         setattr(
             page,
             _CACHE_ATTR,
-            EmbeddedComments(comments.get(source, []), counts.get(source, 0)),
+            EmbeddedComments(comments.get(source, []), counts.get(source, 0), source),
         )
 
 
@@ -289,4 +294,6 @@ class CommentsURLField(_PageField):
         if path is None:
             return None
         # An alias's comments are its source article's.
-        return f"{get_full_url(request, path)}?article={comments_source_id(page)}"
+        embedded = getattr(page, _CACHE_ATTR, None)
+        source_id = embedded.source_id if embedded else comments_source_id(page)
+        return f"{get_full_url(request, path)}?article={source_id}"
