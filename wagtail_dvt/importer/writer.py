@@ -35,6 +35,7 @@ from ..models import (
     get_article_model,
     get_base_page_model,
 )
+from ..seo.description import fill_description
 from ..tombstones import DeletedComment
 from .errors import DocumentError, ParentPageError, WriteConflict
 from .lookup import PageNotFound, find_page
@@ -299,6 +300,7 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
                 has_unpublished_changes=True,
                 **_document_fields(document),
             )
+            _describe_if_empty(page, document)
             page._cached_parent_obj = parent  # read by save() for url_path
             page.save(clean=False, log_action=None)  # logged in bulk below
             pages.append(page)
@@ -449,6 +451,7 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
         if needs_revision:
             for name, value in fields.items():
                 setattr(state.draft, name, value)
+            _describe_if_empty(state.draft, document)
             revision = state.draft.save_revision()
             ImportedRevision.objects.create(revision=revision)
         if publishes:
@@ -545,6 +548,12 @@ def _existing_article(parent: Page, slug: str, source: str) -> ArticlePageMixin:
             line=1,
         )
     return existing.specific
+
+
+def _describe_if_empty(page: ArticlePageMixin, document: ArticleDocument) -> None:
+    # The meta description: from the first section, never over an editor's.
+    first = document.sections[0].content if document.sections else None
+    fill_description(page, first)
 
 
 def _document_fields(document: ArticleDocument) -> dict:
