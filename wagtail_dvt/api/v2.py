@@ -36,6 +36,7 @@ from ..models import (
     get_article_model,
     get_base_page_model,
 )
+from ..seo import api as opt_in_fields
 from . import listing
 from .common import (
     CODES_BY_STATUS,
@@ -88,7 +89,8 @@ def _article_row():
 class ArticlePagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's pages endpoint, with fewer queries for listings and articles.
 
-    A drop-in replacement for ``wagtail.api.v2.views.PagesAPIViewSet``. The
+    A drop-in replacement for ``wagtail.api.v2.views.PagesAPIViewSet``. It
+    shows ``structured_data`` only when ``?fields=`` names it. The
     article fields need none of it: they load their comments for a whole
     listing at once with either endpoint. But Wagtail's own ``meta.locale``
     field, part of ``?fields=*``, fetches each page's locale in a query of its
@@ -96,6 +98,17 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
     detail joins the article's own row too, where Wagtail fetches the page
     and then, in a second query, its specific fields.
     """
+
+    @classmethod
+    def get_detail_default_fields(cls, model):
+        return opt_in_fields.without_opt_in(super().get_detail_default_fields(model))
+
+    @classmethod
+    def _get_serializer_class(cls, router, model, fields_config, **kwargs):
+        fields_config = opt_in_fields.unless_named(
+            fields_config, cls.get_body_fields_names(model)
+        )
+        return super()._get_serializer_class(router, model, fields_config, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("locale")

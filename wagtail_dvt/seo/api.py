@@ -1,0 +1,89 @@
+"""The article's ``structured_data`` API field: its JSON-LD as JSON.
+
+API v2 (``ArticlePagesAPIViewSet``) shows it only when asked for, with
+``?fields=structured_data``; v3 shows it in the page detail, which already
+loads the comments it lists, so it costs no query there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import fields
+
+from ..api_fields import get_embedded_comments
+from ..conf import get_setting
+from .structured_data import blog_posting, page_language
+
+#: The field's name, which v2 leaves out of its defaults and of ``fields=*``.
+STRUCTURED_DATA = "structured_data"
+
+
+class StructuredDataField(fields.Field):
+    """The article as the page's schema.org ``BlogPosting`` JSON-LD.
+
+    Its ``comment`` list is the comments on the article's first page of
+    comments, as the page embeds them.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, page) -> dict[str, Any]:
+        # Not importable while models load (the models list this field).
+        from ..api.common import page_html_url
+
+        embedded = get_embedded_comments(page, self)
+        per_page = get_setting("COMMENTS_PER_PAGE")
+        comments = embedded.comments[:per_page]
+        if len(comments) < min(per_page, embedded.count):
+            # The API embeds fewer comments than the page shows: read the rest.
+            comments = _first_page_of_comments(embedded.source_id, per_page)
+        return blog_posting(
+            page,
+            url=page_html_url(page, self.context.get("request")),
+            comments=comments,
+            comment_count=embedded.count,
+            language=page_language(page),
+        )
+
+
+def _first_page_of_comments(source_id, per_page):
+    from ..models import Comment, CommentStatus
+
+    return list(
+        Comment.objects.filter(page_id=source_id, status=CommentStatus.APPROVED).values(
+            *Comment.PUBLIC_FIELDS
+        )[:per_page]
+    )
+
+
+#: v2 fields shown only when ``?fields=`` names them: not by default, nor
+#: with ``*``, so that no default detail or listing pays for them.
+OPT_IN_FIELDS = (STRUCTURED_DATA,)
+
+
+def without_opt_in(names: list[str]) -> list[str]:
+    """A v2 endpoint's default fields, without the opt-in ones."""
+    return [name for name in names if name not in OPT_IN_FIELDS]
+
+
+def unless_named(fields_config: list, available: list[str]) -> list:
+    """Wagtail's parsed ``?fields=``, with opt-in fields removed from ``*``.
+
+    An entry ``(name, negated, sub_fields)`` per field; appending a negated
+    entry takes a field out again after ``*`` put it in, and naming the
+    field itself keeps it. ``available``: the model's field names (a page
+    type without the field must not hear of it).
+    """
+    if not fields_config or fields_config[0][0] != "*":
+        return fields_config
+    named = {name for name, negated, _sub in fields_config if not negated}
+    dropped = [
+        (name, True, None)
+        for name in OPT_IN_FIELDS
+        if name in available and name not in named
+    ]
+    return [*fields_config, *dropped]

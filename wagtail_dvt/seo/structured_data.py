@@ -1,0 +1,111 @@
+"""schema.org ``BlogPosting`` JSON-LD for an article and its comments.
+
+One builder for the page (the ``dvt_structured_data`` tag) and both APIs
+(the ``structured_data`` field), so they agree. It takes comments as loaded
+objects or as value rows of ``Comment.PUBLIC_FIELDS`` and runs no query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import SafeString, mark_safe
+
+SCHEMA_CONTEXT = "https://schema.org"
+
+# Inside <script>, only "</script" (or "<!--") can end the element early;
+# escaping every "<", ">" and "&" as JSON \u escapes rules that out whatever a
+# comment says, as Django's json_script filter does.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def _get(item, name, default=None):
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def _iso(moment: date | datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def comment_anchor(url: str, comment_id) -> str:
+    """The URL of a comment on the page at ``url``."""
+    return f"{url}#comment-{comment_id}"
+
+
+def comment_item(comment, page_url: str) -> dict:
+    """A schema.org ``Comment``: author, time, text and where it is shown."""
+    comment_id = _get(comment, "pk") or _get(comment, "id")
+    url = comment_anchor(page_url, comment_id)
+    item = {
+        "@type": "Comment",
+        "@id": url,
+        "url": url,
+        "author": {"@type": "Person", "name": _get(comment, "author_name")},
+        "dateCreated": _iso(_get(comment, "posted_at")),
+        "text": _get(comment, "body"),
+    }
+    # Threads: a reply names the comment it answers, once comments carry a
+    # ``parent_id`` (load it with the public fields to have it here).
+    parent_id = _get(comment, "parent_id")
+    if parent_id:
+        item["parentItem"] = {"@id": comment_anchor(page_url, parent_id)}
+    return item
+
+
+def blog_posting(
+    page,
+    *,
+    url: str | None,
+    comments: Iterable = (),
+    comment_count: int = 0,
+    comments_url: str | None = None,
+    language: str | None = None,
+) -> dict:
+    """The article as a schema.org ``BlogPosting``, with ``comments``.
+
+    ``url`` is the article's canonical address; ``comments_url`` the address
+    of the page of comments shown (``url`` for the first one), which each
+    comment's ``url`` points into.
+    """
+    modified = page.last_published_at or page.latest_revision_created_at
+    data = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "BlogPosting",
+        "headline": page.title,
+        "datePublished": _iso(page.date),
+        "dateModified": _iso(modified or page.date),
+        "author": {"@type": "Person", "name": page.author},
+        "description": page.search_description or "",
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": language,
+        "commentCount": comment_count,
+        "comment": [comment_item(c, comments_url or url or "") for c in comments],
+    }
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def script_json(data) -> str:
+    """``data`` as JSON that no text inside it can end a ``<script>`` early."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        _SCRIPT_ESCAPES
+    )
+
+
+def json_ld_script(data) -> SafeString:
+    """A ``<script type="application/ld+json">`` element holding ``data``."""
+    return mark_safe(  # noqa: S308 - script_json escapes every "<", ">" and "&"
+        f'<script type="application/ld+json">{script_json(data)}</script>'
+    )
+
+
+def page_language(page) -> str | None:
+    """The page's language code: its locale's (loaded once per page object)."""
+    if getattr(page, "locale_id", None) is None:
+        return None
+    return page.locale.language_code
