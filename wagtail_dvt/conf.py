@@ -63,6 +63,10 @@ DEFAULTS = {
     # token fetched from the API and an empty honeypot, as the page's form),
     # "open" (anyone, no token), "authenticated" (signed-in users) or "off".
     "API_COMMENTS": "token",
+    # -- Feeds (see docs/templates.md) --
+    # Items in each RSS or Atom feed: an article's newest comments, a Site's
+    # newest articles.
+    "FEED_ITEMS": 20,
 }
 
 
