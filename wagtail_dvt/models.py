@@ -30,6 +30,7 @@ from .comments.links import urlize
 from .comments.text import comment_fingerprint, is_one_line, one_line
 from .conf import get_setting
 from .dates import format_datetime
+from .seo.api import StructuredDataField
 
 if WAGTAIL_VERSION >= (8, 0):
     from wagtail.models import AbstractPage
@@ -219,6 +220,7 @@ class ArticlePageMixin(
         APIField("comment_count", serializer=CommentCountField()),
         APIField("comments_url", serializer=CommentsURLField()),
         api_field("comments_open"),
+        APIField("structured_data", serializer=StructuredDataField()),
     ]
 
     class Meta:
@@ -249,6 +251,19 @@ class ArticlePageMixin(
     @property
     def comment_count(self):
         return self.approved_comments.count()
+
+    @path("comments/feed/", name="comments_feed")
+    def comments_feed_route(self, request):
+        """The RSS feed of this article's comments: a route, no URLconf change."""
+        from .seo.feeds import ArticleCommentsFeed
+
+        return ArticleCommentsFeed()(request, article=self)
+
+    def get_sitemap_urls(self, request=None):
+        # lastmod: the later of the last publication and the newest comment.
+        from .seo.sitemaps import with_comment_lastmod
+
+        return with_comment_lastmod(self, super().get_sitemap_urls(request), request)
 
     def table_of_contents(self):
         """``(anchor, section value)`` pairs, in page order."""
