@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from example_site.api import api_urlpatterns
@@ -12,6 +13,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     *api_urlpatterns,
+    # RSS and Atom feeds of the Site's latest articles (docs/templates.md).
+    path("feeds/", include("wagtail_dvt.seo.urls")),
+    path("sitemap.xml", sitemap),
 ]
 
 if settings.DEBUG:

@@ -13,6 +13,9 @@ INSTALLED_APPS = [
     "wagtail_dvt",
     "wagtailmarkdown",
     "wagtail.contrib.forms",
+    # The sitemap at /sitemap.xml; Django's app holds its template.
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
