@@ -71,19 +71,14 @@ def without_opt_in(names: list[str]) -> list[str]:
 
 
 def unless_named(fields_config: list, available: list[str]) -> list:
-    """Wagtail's parsed ``?fields=``, with opt-in fields removed from ``*``.
+    """Wagtail's parsed ``?fields=``, with opt-in fields taken out of ``*``.
 
-    An entry ``(name, negated, sub_fields)`` per field; appending a negated
-    entry takes a field out again after ``*`` put it in, and naming the
-    field itself keeps it. ``available``: the model's field names (a page
-    type without the field must not hear of it).
+    An entry ``(name, negated, sub_fields)`` per field; a negated entry
+    appended takes a field out after ``*`` put it in (Wagtail refuses other
+    fields beside ``*``, so ``?fields=structured_data`` is how to get it).
+    ``available``: the model's field names; other page types never hear of it.
     """
     if not fields_config or fields_config[0][0] != "*":
         return fields_config
-    named = {name for name, negated, _sub in fields_config if not negated}
-    dropped = [
-        (name, True, None)
-        for name in OPT_IN_FIELDS
-        if name in available and name not in named
-    ]
+    dropped = [(name, True, None) for name in OPT_IN_FIELDS if name in available]
     return [*fields_config, *dropped]

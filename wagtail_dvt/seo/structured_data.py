@@ -11,15 +11,17 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.coreutils import get_supported_content_language_variant
 
 SCHEMA_CONTEXT = "https://schema.org"
 
 # Inside <script>, only "</script" (or "<!--") can end the element early;
 # escaping every "<", ">" and "&" as JSON \u escapes rules that out whatever a
 # comment says, as Django's json_script filter does.
-_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 def _get(item, name, default=None):
@@ -92,9 +94,11 @@ def blog_posting(
 
 def script_json(data) -> str:
     """``data`` as JSON that no text inside it can end a ``<script>`` early."""
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
-        _SCRIPT_ESCAPES
-    )
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # str.replace is many times faster than str.translate on long text.
+    for character, escape in _SCRIPT_ESCAPES:
+        text = text.replace(character, escape)
+    return text
 
 
 def json_ld_script(data) -> SafeString:
@@ -105,7 +109,13 @@ def json_ld_script(data) -> SafeString:
 
 
 def page_language(page) -> str | None:
-    """The page's language code: its locale's (loaded once per page object)."""
+    """The page's language code: its locale's.
+
+    Without ``WAGTAIL_I18N_ENABLED`` every page is in the default locale, whose
+    code comes from the settings; reading the page's locale would cost a query.
+    """
     if getattr(page, "locale_id", None) is None:
         return None
+    if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return get_supported_content_language_variant(settings.LANGUAGE_CODE)
     return page.locale.language_code
