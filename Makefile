@@ -22,6 +22,14 @@ NPM_CACHE_DIR ?= .cache/npm
 AXE_JS := $(NPM_CACHE_DIR)/node_modules/axe-core/axe.min.js
 AXE_STAMP := $(NPM_CACHE_DIR)/.axe-core-$(AXE_CORE_VERSION)
 
+# Lighthouse from npm, for make lighthouse (never run by CI).
+LIGHTHOUSE_VERSION ?= 12.8.2
+# Its own prefix: npm prunes packages installed with --no-save (axe-core) from
+# a prefix it installs into.
+LIGHTHOUSE_DIR ?= .cache/lighthouse
+LIGHTHOUSE_JS := $(LIGHTHOUSE_DIR)/node_modules/lighthouse/cli/index.js
+LIGHTHOUSE_STAMP := $(LIGHTHOUSE_DIR)/.lighthouse-$(LIGHTHOUSE_VERSION)
+
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 DEMO_USERNAME ?= admin
@@ -41,13 +49,14 @@ MANAGE := $(VENV_PYTHON) example_site/manage.py
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-swapped bench lint format docs messages chromium gettext axe screenshots clean distclean
+.PHONY: help install demo test test-swapped bench lighthouse lint format docs messages chromium gettext axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
 	@echo "make test       ruff, makemigrations --check, pytest with the browser tests, docs build"
 	@echo "make test-swapped  the same, on a site with its own article model (tests.settings_swapped)"
 	@echo "make bench      run the benchmarks (bench/), printing tables and writing JSON"
+	@echo "make lighthouse Lighthouse's four scores of the demo's article (Debian's Chromium)"
 	@echo "make docs       build the documentation site strictly into site/"
 	@echo "make screenshots  rerun the browser tests, saving the docs' screenshots in docs/img/"
 	@echo "make messages   refresh the fr and de catalogues from the source and compile them"
@@ -138,6 +147,20 @@ bench: $(INSTALL_STAMP)
 	$(VENV_PYTHON) bench/peer_comments.py
 	@if [ -n "$$DATABASE_URL" ]; then $(VENV_PYTHON) bench/comment_load.py; \
 	else echo "comment_load skipped: it needs DATABASE_URL (PostgreSQL)"; fi
+
+# Prepares the demo database (as make demo does), serves it on a free port and
+# prints Lighthouse's performance, accessibility, best practices and SEO scores
+# of the demo's article, with the audits that cost points.
+lighthouse: $(INSTALL_STAMP) chromium $(LIGHTHOUSE_STAMP)
+	$(VENV_PYTHON) bench/lighthouse.py --lighthouse '$(LIGHTHOUSE_JS)' --chromium '$(CHROMIUM)'
+
+# npm's lighthouse, pinned, beside axe-core; it drives the Chromium given to it
+# and downloads no browser.
+$(LIGHTHOUSE_STAMP):
+	npm install --no-save --no-audit --no-fund --silent \
+		--prefix $(LIGHTHOUSE_DIR) lighthouse@$(LIGHTHOUSE_VERSION)
+	@test -f $(LIGHTHOUSE_JS)
+	@touch $@
 
 docs: $(INSTALL_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict

@@ -24,7 +24,12 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction, Site
 
 from wagtail_dvt.importer import import_document
-from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 from wagtail_dvt.seo.description import MAX_LENGTH, describe, truncate_at_word
 
 ArticlePage = get_article_model()
@@ -360,10 +365,10 @@ def test_the_site_feeds_list_live_public_articles(
 
 def test_the_site_feed_shows_only_the_requests_site(client, root_page, article):
     home_model = type(root_page)
-    from wagtail.models import Page
-
-    other_root = Page.get_first_root_node().add_child(
-        instance=home_model(title="Other site", slug="other-site")
+    other_root = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=home_model(title="Other site", slug="other-site"))
     )
     Site.objects.create(hostname="other.example", root_page=other_root)
     make_article(other_root, "Elsewhere")
