@@ -7,7 +7,8 @@ on a free port, runs npm's ``lighthouse`` with Debian's Chromium (never a
 downloaded browser), prints the four scores and the audits that cost points,
 and stops the server.
 
-    python bench/lighthouse.py --lighthouse .cache/npm/node_modules/lighthouse/cli/index.js
+    python bench/lighthouse.py \
+        --lighthouse .cache/lighthouse/node_modules/lighthouse/cli/index.js
 
 Run by ``make lighthouse``; not by CI, nor by ``make bench``.
 """
@@ -15,6 +16,7 @@ Run by ``make lighthouse``; not by CI, nor by ``make bench``.
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -62,6 +64,7 @@ def main():
     parser.add_argument("--lighthouse", required=True, help="lighthouse's cli/index.js")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--node", default=shutil.which("node") or "node")
     args = parser.parse_args()
     if not os.access(args.chromium, os.X_OK):
         raise SystemExit(f"{args.chromium} is missing: run make chromium")
@@ -95,7 +98,7 @@ def main():
             report_path = Path(scratch) / "report.json"
             subprocess.run(  # noqa: S603
                 [
-                    "node",
+                    args.node,
                     args.lighthouse,
                     url,
                     f"--chrome-path={args.chromium}",
