@@ -113,8 +113,19 @@ def test_the_import_fills_the_description_from_the_first_section(
     assert not re.search(r"[*_`#\[\]]", description)
 
 
-def test_an_editors_description_survives_a_reimport(article, bundled_text, tmp_path):
-    article.search_description = "Our editor's own words."
+@pytest.mark.parametrize(
+    "editors, expected",
+    [
+        # An editor's words survive even a re-import that overwrites content.
+        ("Our editor's own words.", "Our editor's own words."),
+        # An empty description is filled from the new first section.
+        ("", "Before we dive into"),
+    ],
+)
+def test_a_reimport_fills_only_an_empty_description(
+    article, bundled_text, tmp_path, editors, expected
+):
+    article.search_description = editors
     article.save_revision().publish()
     changed = tmp_path / "changed.txt"
     changed.write_text(bundled_text.replace("Before we delve", "Before we dive"))
@@ -123,19 +134,7 @@ def test_an_editors_description_survives_a_reimport(article, bundled_text, tmp_p
 
     article.refresh_from_db()
     assert "Before we dive" in article.body[0].value["content"]
-    assert article.search_description == "Our editor's own words."
-
-
-def test_a_reimport_fills_a_description_left_empty(article, bundled_text, tmp_path):
-    article.search_description = ""
-    article.save_revision().publish()
-    changed = tmp_path / "changed.txt"
-    changed.write_text(bundled_text.replace("Before we delve", "Before we dive"))
-
-    import_document(changed, overwrite=True)
-
-    article.refresh_from_db()
-    assert article.search_description.startswith("Before we dive into")
+    assert article.search_description.startswith(expected)
 
 
 def test_the_page_prints_the_description(client, article):
