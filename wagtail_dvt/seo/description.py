@@ -52,6 +52,9 @@ def fill_description(page, first_section_markdown: str | None) -> None:
     """Give ``page`` a description from its first section, unless it has one.
 
     An editor's description, or one an earlier import made, is never replaced.
+    A custom base page without ``search_description`` (Wagtail 8) gets none.
     """
+    if not hasattr(page, "search_description"):
+        return
     if not (page.search_description or "").strip() and first_section_markdown:
         page.search_description = describe(first_section_markdown)

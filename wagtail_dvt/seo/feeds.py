@@ -158,7 +158,7 @@ class LatestArticlesFeed(Feed):
         return article.title
 
     def item_description(self, article):
-        return article.search_description
+        return getattr(article, "search_description", "")
 
     def item_link(self, article):
         return article.feed_link

@@ -82,7 +82,7 @@ def blog_posting(
         "datePublished": _iso(page.date),
         "dateModified": _iso(modified or page.date),
         "author": {"@type": "Person", "name": page.author},
-        "description": page.search_description or "",
+        "description": getattr(page, "search_description", "") or "",
         "url": url,
         "mainEntityOfPage": url,
         "inLanguage": language,
