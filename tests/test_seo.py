@@ -506,3 +506,16 @@ def test_the_site_feed_lists_the_newest_articles_first(client, root_page):
     with override_settings(WAGTAIL_DVT={"FEED_ITEMS": 2}):
         feed = read_feed(client, "/feeds/articles/rss/")
     assert [entry.title for entry in feed.entries] == ["Newest", "Middle"]
+
+
+def test_the_feeds_cost_no_query_per_item(client, root_page, article):
+    feed_url = article.url + "comments/feed/"
+    few = {
+        url: count_queries(client, url, {})
+        for url in ("/feeds/articles/rss/", feed_url)
+    }
+    for number in range(5):
+        make_article(root_page, f"More {number}")
+        add_comment(article)
+    many = {url: count_queries(client, url, {}) for url in few}
+    assert many == few
