@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import fields
-
-from ..api_fields import get_embedded_comments
+from ..api_fields import _PageField, get_embedded_comments
 from ..conf import get_setting
 from .structured_data import blog_posting, page_language
 
@@ -19,17 +17,12 @@ from .structured_data import blog_posting, page_language
 STRUCTURED_DATA = "structured_data"
 
 
-class StructuredDataField(fields.Field):
+class StructuredDataField(_PageField):
     """The article as the page's schema.org ``BlogPosting`` JSON-LD.
 
     Its ``comment`` list is the comments on the article's first page of
     comments, as the page embeds them.
     """
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("source", "*")
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
 
     def to_representation(self, page) -> dict[str, Any]:
         # Not importable while models load (the models list this field).
