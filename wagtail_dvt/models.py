@@ -127,6 +127,20 @@ class ReaderCommentFormMixin(RoutablePageMixin):
 
         return post_comment(request, self)
 
+    def serve(self, request, view=None, args=None, kwargs=None):
+        # The page itself answers conditional GETs; its sub-routes do not.
+        if view is not None and view != self.index_route:
+            return super().serve(request, view, args, kwargs)
+        from .conditional import serve_reader_page
+
+        return serve_reader_page(
+            self,
+            request,
+            lambda: super(ReaderCommentFormMixin, self).serve(
+                request, view, args, kwargs
+            ),
+        )
+
     def get_context(self, request, *args, **kwargs):
         from .comments.views import comment_form_context
 
