@@ -30,6 +30,11 @@ from .comments.links import urlize
 from .comments.text import comment_fingerprint, is_one_line, one_line
 from .conf import get_setting
 from .dates import format_datetime
+from .references import (
+    READER_COMMENTS,
+    reader_comments_hidden,
+    references_updated_without_comments,
+)
 
 if WAGTAIL_VERSION >= (8, 0):
     from wagtail.models import AbstractPage
@@ -38,12 +43,8 @@ if WAGTAIL_VERSION >= (8, 0):
     # Wagtail's guide for reusable apps asks.
     swapper.set_app_prefix("wagtailcore", "wagtail")
 
-READER_COMMENTS = "reader_comments"
 ARTICLE_TEMPLATE = "wagtail_dvt/article_page.html"
 COMMENTS_PAGE_PARAMETER = "comments_page"
-
-
-_NOTHING_HELD = object()
 
 
 class ReaderCommentsOutsideRevisionsMixin:
@@ -66,18 +67,15 @@ class ReaderCommentsOutsideRevisionsMixin:
         # article's comments from the database on each revision save (13 s
         # for 10,000 comments). An empty in-memory list stands in while it
         # does; it is taken out again, so nothing commits it.
-        cluster = self.__dict__.setdefault("_cluster_related_objects", {})
-        held = cluster.pop(READER_COMMENTS, _NOTHING_HELD)
-        cluster[READER_COMMENTS] = []
-        try:
+        with reader_comments_hidden(self):
             data = super().serializable_data()
-        finally:
-            if held is _NOTHING_HELD:
-                del cluster[READER_COMMENTS]
-            else:
-                cluster[READER_COMMENTS] = held
         data.pop(READER_COMMENTS, None)
         return data
+
+    def save(self, *args, **kwargs):
+        # Wagtail's reference index would read every comment after each save.
+        with references_updated_without_comments(self, raw=kwargs.get("raw")):
+            return super().save(*args, **kwargs)
 
     def with_content_json(self, content):
         # Revisions saved before this mixin applied may still hold comments.
@@ -457,6 +455,9 @@ class Comment(models.Model):
     announced_at = models.DateTimeField(
         _("announced to moderators at"), null=True, blank=True, editable=False
     )
+
+    # Comments reference nothing but their article (see wagtail_dvt.references).
+    wagtail_reference_index_ignore = True
 
     #: What readers see of a comment; loading only these keeps long pages fast.
     PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")
