@@ -89,20 +89,29 @@ def matches(request, validator: str | None) -> bool:
     }
 
 
-def api_headers(response, validator: str | None, *, tags=()):
-    """Give an API read its validator, caching policy, ``Vary`` and cache tags."""
+def api_headers(response, validator: str | None, *, tags=(), request=None):
+    """Give an API read its validator, caching policy, ``Vary`` and cache tags.
+
+    With ``request`` carrying a session cookie, the read is ``private``:
+    Wagtail shows pages behind a password or login restriction to a session
+    that passed it, and that copy must not reach a shared cache.
+    """
     if validator is not None:
         response["ETag"] = validator
-    response["Cache-Control"] = get_setting("API_CACHE_CONTROL")
+    if request is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        response["Cache-Control"] = PAGE_CACHE_CONTROL
+        patch_vary_headers(response, ["Cookie"])
+    else:
+        response["Cache-Control"] = get_setting("API_CACHE_CONTROL")
     if translated_site():
         patch_vary_headers(response, ["Accept-Language"])
     add_cache_tags(response, tags)
     return response
 
 
-def not_modified(validator: str, *, tags=()):
+def not_modified(validator: str, *, tags=(), request=None):
     """The 304 for an API read whose validator matched."""
-    return api_headers(HttpResponseNotModified(), validator, tags=tags)
+    return api_headers(HttpResponseNotModified(), validator, tags=tags, request=request)
 
 
 def add_cache_tags(response, tags) -> None:

@@ -41,7 +41,7 @@ class ArticleDetailConditionalMiddleware:
             if article is not None:
                 validator, tags = article_validator(article)
                 if matches(request, validator):
-                    return not_modified(validator, tags=tags)
+                    return not_modified(validator, tags=tags, request=request)
         # The validator of what the view itself read and serialized.
         with collect_embedded() as embedded:
             response = self.get_response(request)
@@ -49,7 +49,7 @@ class ArticleDetailConditionalMiddleware:
         if response.status_code != 200 or article is None:
             return response
         validator, tags = article_validator(article)
-        return api_headers(response, validator, tags=tags)
+        return api_headers(response, validator, tags=tags, request=request)
 
     @staticmethod
     def _article_detail_id(request) -> int | None:

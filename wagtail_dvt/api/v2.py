@@ -137,9 +137,9 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
         instance = self.get_object()
         validator, tags = article_validator(instance)
         if matches(request, validator):
-            return not_modified(validator, tags=tags)
+            return not_modified(validator, tags=tags, request=request)
         response = Response(self.get_serializer(instance).data)
-        return api_headers(response, validator, tags=tags)
+        return api_headers(response, validator, tags=tags, request=request)
 
 
 class ArticleReferenceField(Field):
