@@ -14,7 +14,9 @@ header, no ``?version=draft``): the representation every reader shares.
 
 from __future__ import annotations
 
-from django.urls import Resolver404, resolve
+from functools import lru_cache
+
+from django.urls import NoReverseMatch, Resolver404, get_urlconf, resolve, reverse
 
 from .api_fields import V3_PAGE_DETAIL
 from .conditional import (
@@ -24,6 +26,16 @@ from .conditional import (
     matches,
     not_modified,
 )
+
+
+@lru_cache
+def _detail_prefix(urlconf) -> str | None:
+    """The path every v3 page detail starts with (``/api/v3/pages/``)."""
+    try:
+        path = reverse(V3_PAGE_DETAIL, urlconf=urlconf, kwargs={"page_id": 1})
+    except NoReverseMatch:
+        return None
+    return path[: path.rindex("/1/") + 1]
 
 
 class ArticleDetailConditionalMiddleware:
@@ -55,6 +67,9 @@ class ArticleDetailConditionalMiddleware:
     def _article_detail_id(request) -> int | None:
         if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
             return None
+        prefix = _detail_prefix(get_urlconf())
+        if prefix is None or not request.path_info.startswith(prefix):
+            return None  # Most requests: no URL resolving.
         if request.GET.get("version", "live") != "live":
             return None
         try:

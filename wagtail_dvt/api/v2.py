@@ -139,6 +139,8 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
         if matches(request, validator):
             return not_modified(validator, tags=tags, request=request)
         response = Response(self.get_serializer(instance).data)
+        if validator is None:
+            return response  # Not an article: as Wagtail answers it.
         return api_headers(response, validator, tags=tags, request=request)
 
 
