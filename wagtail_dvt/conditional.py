@@ -210,28 +210,24 @@ def reader_page_validator(page, request) -> str | None:
     CSRF cookie) and the age of the form token, so a page kept in a browser
     never offers a token older than half its ``FORM_TOKEN_MAX_AGE``.
     """
-    from django.core.paginator import Paginator
-
-    from .models import COMMENTS_PAGE_PARAMETER
-
     messages = getattr(request, "_messages", None)
     if messages is not None and len(messages):
         return None  # One-off notices are never revalidated.
-    paginator = Paginator(
-        page.approved_comments.values_list("pk", "author_name", "body", "posted_at"),
-        get_setting("COMMENTS_PER_PAGE"),
-    )
-    comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+    # The comments the template then shows, read once.
+    comments = page.comments_page(request)
     token_period = max(1, int(get_setting("FORM_TOKEN_MAX_AGE")) // 2)
     user = getattr(request, "user", None)
     return etag(
         "page",
         page_state(page),
         page.comments_source_id,
-        paginator.count,
+        comments.paginator.count,
         comments.number,
-        rows_state(comments.object_list),
-        bool(page.comments_open and page.get_view_restrictions()),
+        rows_state(
+            (comment.pk, comment.author_name, comment.body, comment.posted_at)
+            for comment in comments.object_list
+        ),
+        page.comments_open and page.is_restricted(request),
         get_setting("AUTO_APPROVE"),
         request.GET.urlencode(),
         user.pk if user is not None and user.is_authenticated else None,

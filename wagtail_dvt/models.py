@@ -262,6 +262,35 @@ class ArticlePageMixin(
     def comment_count(self):
         return self.approved_comments.count()
 
+    def comments_page(self, request):
+        """The page of approved comments the request asks for (a Django ``Page``).
+
+        One page at a time: rendering cost stays flat however many comments
+        an article gathers. Read once per request: the page's validator
+        (:mod:`wagtail_dvt.conditional`) and its template share it.
+        """
+        cached = getattr(request, "_wagtail_dvt_comments_page", None)
+        if cached is not None and cached[0] == self.pk:
+            return cached[1]
+        paginator = Paginator(
+            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
+            get_setting("COMMENTS_PER_PAGE"),
+        )
+        comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        request._wagtail_dvt_comments_page = (self.pk, comments)
+        return comments
+
+    def is_restricted(self, request) -> bool:
+        """Whether a view restriction applies to the page or an ancestor.
+
+        Read once per request: the page's validator and its comment form
+        both ask.
+        """
+        known = request.__dict__.setdefault("_wagtail_dvt_restricted", {})
+        if self.pk not in known:
+            known[self.pk] = bool(self.get_view_restrictions())
+        return known[self.pk]
+
     def table_of_contents(self):
         """``(anchor, section value)`` pairs, in page order."""
         sections = [block.value for block in self.body if block.block_type == "section"]
@@ -281,15 +310,9 @@ class ArticlePageMixin(
         context = super().get_context(request, *args, **kwargs)
         context["wagtail_dvt_base_template"] = get_setting("BASE_TEMPLATE")
         context["sections"] = self.table_of_contents()
-        # One page of comments at a time: rendering cost stays flat however
-        # many comments an article gathers.
-        paginator = Paginator(
-            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
-            get_setting("COMMENTS_PER_PAGE"),
-        )
-        comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        comments = self.comments_page(request)
         context["comments"] = comments
-        context["comment_count"] = paginator.count
+        context["comment_count"] = comments.paginator.count
         context["comments_page_parameter"] = COMMENTS_PAGE_PARAMETER
         return context
 
