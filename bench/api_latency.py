@@ -4,9 +4,11 @@ For API v2 (and v3 on Wagtail 8): the detail of the bundled article (19
 comments) and of one with 1,000 comments, against the detail of a plain
 ``Page``; and a listing of 1 and of 20 articles with ``fields=*``. The detail
 of a page type with no fields of its own (the demo's ``HomePage``) shows
-what Wagtail itself adds for any specific page type. Prints
-queries and median latency, measured in process with Django's test client,
-the requests taking turns.
+what Wagtail itself adds for any specific page type. Then conditional
+GETs: each article detail and the article's comments listing revalidated
+with its ETag (a 304), against the full response. Prints queries and median
+latency, measured in process with Django's test client, the requests taking
+turns, and the ratios the goals are set in.
 
     python bench/api_latency.py [--requests 200] [--free-comments]
 
@@ -21,7 +23,7 @@ from common import add_approved_comments, measure, report, setup_django, variant
 
 def serve_comments_from_memory(articles):
     """Replace the embedded comments' loader with a lookup of loaded ones."""
-    from wagtail_dvt.api import fields
+    from wagtail_dvt import api_fields as fields
 
     loaded = {}
     for article in articles:
@@ -77,6 +79,16 @@ def main():
             "article detail, 19 comments": f"{base}{bundled.pk}/",
             "article detail, 1000 comments": f"{base}{crowded.pk}/",
         }
+        urls["comments listing, 1000 comments"] = (
+            f"/api/{version}/comments/?article={crowded.pk}"
+        )
+        for name in (
+            "article detail, 19 comments",
+            "article detail, 1000 comments",
+            "comments listing, 1000 comments",
+        ):
+            tag = client.get(urls[name])["ETag"]
+            urls[f"{name}, 304"] = (urls[name], {"If-None-Match": tag})
         if version == "v2":
             for limit in (1, 20):
                 urls[f"listing fields=*, {limit} articles"] = (
@@ -84,9 +96,10 @@ def main():
                 )
         results[version] = measure(client, urls, args.requests)
 
-    rows = [("API", "request", "queries", "median ms", "vs plain page")]
+    rows = [("API", "request", "queries", "median ms", "vs plain", "vs typed")]
     for version, cases in results.items():
         plain_ms = cases["plain page detail"]["median_ms"]
+        typed_ms = cases["field-less page type detail"]["median_ms"]
         for case, figures in cases.items():
             rows.append(
                 (
@@ -95,8 +108,19 @@ def main():
                     figures["queries"],
                     figures["median_ms"],
                     f"{figures['median_ms'] / plain_ms:.2f}x",
+                    f"{figures['median_ms'] / typed_ms:.2f}x",
                 )
             )
+        for case in list(cases):
+            if case.endswith(", 304"):
+                full = cases[case.removesuffix(", 304")]["median_ms"]
+                ratio = cases[case]["median_ms"] / full
+                rows.append((version, f"{case} / full", "", "", f"{ratio:.2f}x", ""))
+        few = cases["article detail, 19 comments"]["median_ms"]
+        many = cases["article detail, 1000 comments"]["median_ms"]
+        rows.append(
+            (version, "detail 1000 / 19 comments", "", "", f"{many / few:.3f}x", "")
+        )
     name = "api_latency-free-comments" if args.free_comments else "api_latency"
     report(name, rows, {"requests": args.requests, "results": results})
 

@@ -66,7 +66,8 @@ def add_approved_comments(page, count):
 def measure(client, urls, requests):
     """Median latency and query count of ``requests`` GETs of each of ``urls``.
 
-    ``urls`` maps names to URLs. The requests take turns, one of each URL per
+    ``urls`` maps names to URLs, or to ``(url, headers)`` pairs: a pair
+    with ``If-None-Match`` expects a 304. The requests take turns, one of each URL per
     round in a shuffled order, so that a slower or faster spell of the machine
     (another process, CPU frequency, the garbage collector) weighs on every
     URL alike and the ratios between them stay fair.
@@ -76,23 +77,27 @@ def measure(client, urls, requests):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    urls = {
+        name: url if isinstance(url, tuple) else (url, {}) for name, url in urls.items()
+    }
     samples = {name: [] for name in urls}
-    for url in urls.values():
-        client.get(url)  # warm caches, as a running site has them
+    for url, headers in urls.values():
+        client.get(url, headers=headers)  # warm caches, as a running site has them
     rounds = random.Random(0)  # noqa: S311 - an order, not a secret
     for _ in range(requests):
         order = list(urls.items())
         rounds.shuffle(order)  # no URL always goes first
-        for name, url in order:
+        for name, (url, headers) in order:
             started = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url, headers=headers)
             samples[name].append(time.perf_counter() - started)
-            if response.status_code != 200:
+            expected = 304 if "If-None-Match" in headers else 200
+            if response.status_code != expected:
                 raise SystemExit(f"{url} answered {response.status_code}")
     figures = {}
-    for name, url in urls.items():
+    for name, (url, headers) in urls.items():
         with CaptureQueriesContext(connection) as queries:
-            client.get(url)
+            client.get(url, headers=headers)
         figures[name] = {"median_ms": median_ms(samples[name]), "queries": len(queries)}
     return figures
 

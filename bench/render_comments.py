@@ -2,6 +2,8 @@
 
 The page shows one page of comments (``COMMENTS_PER_PAGE``), so an article
 with 2,000 approved comments should render about as fast as one with 20.
+Then the reader's browser revalidating each page with its ETag: a 304,
+against the full page.
 
     python bench/render_comments.py [--requests 200]
 """
@@ -36,11 +38,20 @@ def main():
         count: article_with_comments(count, f"Article with {count} comments").url
         for count in (20, 2000)
     }
+    client.get(urls[20])  # The reader's CSRF cookie, part of the page's ETag.
+    for count in (20, 2000):
+        tag = client.get(urls[count])["ETag"]
+        urls[f"{count}, 304"] = (urls[count], {"If-None-Match": tag})
     results = measure(client, urls, args.requests)
     ratio = results[2000]["median_ms"] / results[20]["median_ms"]
     rows = [("approved comments", "median ms", "queries")]
     rows += [(count, r["median_ms"], r["queries"]) for count, r in results.items()]
     rows.append(("2000 / 20", f"{ratio:.3f}x", ""))
+    for count in (20, 2000):
+        revalidated = (
+            results[f"{count}, 304"]["median_ms"] / results[count]["median_ms"]
+        )
+        rows.append((f"{count}, 304 / full", f"{revalidated:.3f}x", ""))
     report(
         "render_comments",
         rows,

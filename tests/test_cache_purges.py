@@ -8,6 +8,7 @@ URLs; the signal is sent once per article, after the commit."""
 from __future__ import annotations
 
 import json
+import math
 
 import purge_recorder
 import pytest
@@ -84,8 +85,11 @@ def bulk(client, action, comments):
 def expected_urls(article):
     page_url = article.get_full_url()
     v2 = "https://cms.example.org/api/v2"
+    # Comment pages: 50 a page, and one past the last.
+    pages = max(1, math.ceil(article.comment_count / 50)) + 1
     urls = {
         page_url,
+        *(f"{page_url}?comments_page={n}" for n in range(1, pages + 1)),
         f"{v2}/pages/{article.pk}/",
         f"{v2}/comments/?article={article.pk}",
     }
@@ -284,3 +288,65 @@ def test_a_reimport_that_adds_comments_purges_its_article(
     assert again.page_id == result.page_id
     assert signalled == [result.page_id]
     assert set(purged) == expected_urls(ArticlePage.objects.get(pk=result.page_id))
+
+
+@pytest.fixture
+def tagged(settings):
+    settings.WAGTAILFRONTENDCACHE = {
+        "tags": {"BACKEND": "purge_recorder.TagRecordingBackend"},
+        "prefixes": {"BACKEND": "purge_recorder.PrefixRecordingBackend"},
+    }
+    settings.WAGTAILAPI_BASE_URL = "https://cms.example.org"
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False}
+    for recorded in (
+        purge_recorder.PURGED,
+        purge_recorder.TAGS,
+        purge_recorder.PREFIXES,
+    ):
+        recorded.clear()
+    yield
+    for recorded in (
+        purge_recorder.PURGED,
+        purge_recorder.TAGS,
+        purge_recorder.PREFIXES,
+    ):
+        recorded.clear()
+
+
+def test_every_cached_listing_of_the_article_is_purged_by_tag_or_prefix(
+    client, articles, tagged, django_capture_on_commit_callbacks
+):
+    """A generated client's query string is never listed; the tag its
+    response carries, and the path it lies under, are purged."""
+    article = articles[0]
+    queries = [
+        f"?article={article.pk}&order=posted_at&limit=20&offset=0",
+        f"?limit=5&article={article.pk}",
+    ]
+    listings = ["/api/v2/comments/"]
+    if WAGTAIL_VERSION >= (8, 0):
+        listings.append("/api/v3/comments/")
+    served_tags = set()
+    for listing in listings:
+        for query in queries:
+            response = client.get(listing + query)
+            assert response.status_code == 200
+            served_tags |= set(response["Cache-Tag"].split(","))
+    detail_tags = client.get(f"/api/v2/pages/{article.pk}/")["Cache-Tag"]
+    served_tags |= set(detail_tags.split(","))
+
+    comment = add_comment(article, "Ann")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment.status = APPROVED
+        comment.save()
+
+    assert served_tags <= set(purge_recorder.TAGS)
+    for listing in listings:
+        prefix = f"https://cms.example.org{listing}"
+        assert prefix in purge_recorder.PREFIXES
+        for query in queries:
+            assert (listing + query).startswith(
+                prefix.removeprefix("https://cms.example.org")
+            )
+    # Both backends get the URLs they can list as well.
+    assert set(purge_recorder.PURGED) >= expected_urls(article)

@@ -9,19 +9,21 @@ Wagtail's v2 API calls them directly; Wagtail 8's v3 API reuses them and types
 each one from the return annotation of its ``to_representation``, so the
 ``TypedDict`` classes below are what ``/api/v3/openapi.json`` shows.
 
-Embedded comments cost two queries per response at most, not per page: the
-first comment field serialized for a page loads the approved comments (capped
-at ``API_EMBEDDED_COMMENTS_LIMIT`` per page) and the counts for every page of
-the listing being serialized at once, and caches them on the page objects.
+Embedded comments cost two queries per response at most (one for a detail),
+not per page: the first comment field serialized for a page loads the
+approved comments (capped at ``API_EMBEDDED_COMMENTS_LIMIT`` per page) and the
+counts for every page of the listing being serialized at once, and caches
+them on the page objects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -30,6 +32,7 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.api import APIField
 
 from .blocks import section_anchors, section_representation
+from .conditional import note_embedded
 from .conf import get_setting
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -87,15 +90,23 @@ class EmbeddedComments:
 
     ``source_id`` is the article they belong to (an alias's source), which
     ``comments_url`` reuses: finding it costs a query per alias link.
+    ``rows`` are the values read; their API shape, ``comments``, is built
+    only when serialized, so a conditional GET answered with a 304 (see
+    :mod:`wagtail_dvt.conditional`) never builds it.
     """
 
-    comments: list[ArticleComment]
+    rows: tuple
     count: int
     source_id: int | None
 
+    @cached_property
+    def comments(self) -> list[ArticleComment]:
+        zone = timezone.get_current_timezone()
+        return [comment_representation(row, zone) for row in self.rows]
+
 
 def embed_comments(pages) -> None:
-    """Load the embedded comments and counts of ``pages``, in two queries at most.
+    """Load the embedded comments and counts of ``pages``, in one query.
 
     Caches an :class:`EmbeddedComments` on each page that has none yet; pages
     without a primary key get an empty one. Rows are read as values, not
@@ -110,13 +121,20 @@ def embed_comments(pages) -> None:
     rows, counts = [], {}
     limit = get_setting("API_EMBEDDED_COMMENTS_LIMIT")
     approved = Comment.objects.filter(page_id__in=ids, status=CommentStatus.APPROVED)
-    if len(ids) == 1:
+    if len(ids) == 1 and limit:
         # One article (a detail view): a plain slice, far cheaper to build
-        # than the windowed query, and a count only if the slice is full.
+        # than the windowed query, with the count as a scalar subquery that
+        # the database runs once, so 19 and 1,000 comments cost one query.
         (page_id,) = ids
-        if limit:
-            rows = list(approved.values(*Comment.PUBLIC_FIELDS)[:limit])
-        counts[page_id] = len(rows) if len(rows) < limit else approved.count()
+        total = approved.order_by().values("page_id").annotate(n=Count("pk"))
+        rows = list(
+            approved.annotate(total=Subquery(total.values("n")[:1])).values(
+                *Comment.PUBLIC_FIELDS, "total"
+            )[:limit]
+        )
+        counts[page_id] = rows[0].pop("total") if rows else 0
+        for row in rows[1:]:
+            del row["total"]
     elif ids:
         counts = dict(
             approved.order_by()
@@ -140,17 +158,19 @@ def embed_comments(pages) -> None:
                 .order_by("page_id", "posted_at", "pk")
                 .values(*Comment.PUBLIC_FIELDS)
             )
-    comments, zone = {}, timezone.get_current_timezone()
+    by_page = {}
     for row in rows:
-        comment = comment_representation(row, zone)
-        comments.setdefault(row["page_id"], []).append(comment)
+        by_page.setdefault(row["page_id"], []).append(row)
     for page in pages:
         source = sources[page.pk]
         setattr(
             page,
             _CACHE_ATTR,
-            EmbeddedComments(comments.get(source, []), counts.get(source, 0), source),
+            EmbeddedComments(
+                tuple(by_page.get(source, ())), counts.get(source, 0), source
+            ),
         )
+    note_embedded(pages)
 
 
 def get_embedded_comments(page, field=None) -> EmbeddedComments:

@@ -4,9 +4,13 @@ change.
 Wagtail's ``frontend_cache`` purges a page when it is published, not when a
 moderator approves, rejects, edits or deletes a reader comment, nor the API
 URLs a headless front-end reads. Here, every such change purges, through the
-site's ``WAGTAILFRONTENDCACHE`` backends, each affected article's page URLs,
-its API v2 and v3 detail URLs, and the first page of its comments listings as
-``comments_url`` gives them; and sends
+site's ``WAGTAILFRONTENDCACHE`` backends, each affected article's page URLs
+and its comment pages, its API v2 and v3 detail URLs, and the first page of
+its comments listings as ``comments_url`` gives them. Listings under other
+query strings cannot be listed: backends that purge by surrogate key
+(``purge_tags``) or by prefix (``purge_prefixes``, see
+:mod:`wagtail_dvt.frontend_cache`) are asked to purge the article's keys or
+paths too. Then it sends
 :data:`~wagtail_dvt.signals.comments_changed`, once per article, after the
 transaction commits.
 """
@@ -14,6 +18,7 @@ transaction commits.
 from __future__ import annotations
 
 import logging
+from math import ceil
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +28,15 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.signals import page_published, page_unpublished
 
 from .api_fields import V3_COMMENTS_LISTING, V3_PAGE_DETAIL
-from .models import ArticlePageMixin, Comment, CommentStatus, get_article_model
+from .conditional import ALL_COMMENTS_TAG, article_tag
+from .conf import get_setting
+from .models import (
+    COMMENTS_PAGE_PARAMETER,
+    ArticlePageMixin,
+    Comment,
+    CommentStatus,
+    get_article_model,
+)
 from .signals import comments_changed
 
 logger = logging.getLogger(__name__)
@@ -62,29 +75,67 @@ def api_urls(article) -> list[str]:
     return [base.rstrip("/") + path for path in paths if path]
 
 
-def article_cache_urls(article) -> list[str]:
-    """Every URL that shows the article's comments: its pages and API URLs."""
+def comment_page_urls(article, page_urls) -> list[str]:
+    """Each comment page of the article's ``page_urls`` (plus one past the
+    last, which a rejection or deletion may just have emptied)."""
+    last = max(1, ceil(article.comment_count / get_setting("COMMENTS_PER_PAGE")))
+    return [
+        f"{url}?{COMMENTS_PAGE_PARAMETER}={number}"
+        for url in page_urls
+        for number in range(1, last + 2)
+    ]
+
+
+def article_cache_urls(article, *, include_pages=True) -> list[str]:
+    """Every URL that shows the article's comments: its pages, comment pages
+    and API URLs; without ``include_pages``, not the URLs Wagtail purges
+    itself when a page is published."""
     from wagtail.contrib.frontend_cache.utils import _get_page_cached_urls
 
-    return [*_get_page_cached_urls(article), *api_urls(article)]
+    pages = _get_page_cached_urls(article)
+    return [
+        *(pages if include_pages else []),
+        *comment_page_urls(article, pages),
+        *api_urls(article),
+    ]
+
+
+def article_cache_tags(article) -> list[str]:
+    """The surrogate keys of every API read that shows the article's comments."""
+    return [article_tag(article.pk), ALL_COMMENTS_TAG]
+
+
+def api_prefixes(article) -> list[str]:
+    """URLs under which every cached API read of the article lies, whatever
+    its query string: its details and the comment listings."""
+    return [url.partition("?")[0] for url in api_urls(article)]
 
 
 def purge_articles(articles, *, include_pages=True) -> set[str]:
     """Purge the articles' URLs through the frontend cache backends, in one batch.
 
-    Does nothing (and computes nothing) when no backend is configured.
-    Returns the URLs purged.
+    Then asks each backend that can to purge the articles' surrogate keys,
+    or else their URL prefixes. Does nothing (and computes nothing) when no
+    backend is configured. Returns the URLs purged.
     """
     from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 
-    if not get_backends():
+    backends = get_backends()
+    if not backends:
         return set()
     batch = PurgeBatch()
+    tags, prefixes = [], []
     for article in articles:
-        batch.add_urls(
-            article_cache_urls(article) if include_pages else api_urls(article)
-        )
+        batch.add_urls(article_cache_urls(article, include_pages=include_pages))
+        tags += article_cache_tags(article)
+        prefixes += api_prefixes(article)
     batch.purge()
+    tags, prefixes = sorted(set(tags)), sorted(set(prefixes))
+    for backend in backends.values():
+        if hasattr(backend, "purge_tags"):
+            backend.purge_tags(tags)
+        elif hasattr(backend, "purge_prefixes"):
+            backend.purge_prefixes(prefixes)
     return batch.urls
 
 
@@ -189,7 +240,7 @@ def _article_saved(sender, instance, using, **kwargs):
 
 
 def _article_published(sender, instance, **kwargs):
-    # Wagtail purges the page URLs itself; the API's copies are ours.
+    # Wagtail purges the page URLs itself; comment pages and the API's are ours.
     if isinstance(instance, ArticlePageMixin):
         transaction.on_commit(lambda: _purge_api_urls(instance))
 

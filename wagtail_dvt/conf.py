@@ -67,6 +67,14 @@ DEFAULTS = {
     # Items in each RSS or Atom feed: an article's newest comments, a Site's
     # newest articles.
     "FEED_ITEMS": 20,
+    # -- Caching (see docs/deployment.md) --
+    # Cache-Control of the API's reads (article details, comment listings):
+    # shared caches may store them and must revalidate them with their ETag.
+    "API_CACHE_CONTROL": "public, max-age=0, must-revalidate",
+    # Headers naming a response's surrogate keys (``wagtail-dvt-article-<id>``),
+    # for CDNs that purge by tag: Cloudflare's Cache-Tag, Fastly's and
+    # Varnish xkey's Surrogate-Key. An empty list sends none.
+    "CACHE_TAG_HEADERS": ["Cache-Tag", "Surrogate-Key"],
 }
 
 

@@ -30,6 +30,11 @@ from .comments.links import urlize
 from .comments.text import comment_fingerprint, is_one_line, one_line
 from .conf import get_setting
 from .dates import format_datetime
+from .references import (
+    READER_COMMENTS,
+    reader_comments_hidden,
+    references_updated_without_comments,
+)
 from .seo.api import StructuredDataField
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -39,12 +44,8 @@ if WAGTAIL_VERSION >= (8, 0):
     # Wagtail's guide for reusable apps asks.
     swapper.set_app_prefix("wagtailcore", "wagtail")
 
-READER_COMMENTS = "reader_comments"
 ARTICLE_TEMPLATE = "wagtail_dvt/article_page.html"
 COMMENTS_PAGE_PARAMETER = "comments_page"
-
-
-_NOTHING_HELD = object()
 
 
 class ReaderCommentsOutsideRevisionsMixin:
@@ -67,18 +68,15 @@ class ReaderCommentsOutsideRevisionsMixin:
         # article's comments from the database on each revision save (13 s
         # for 10,000 comments). An empty in-memory list stands in while it
         # does; it is taken out again, so nothing commits it.
-        cluster = self.__dict__.setdefault("_cluster_related_objects", {})
-        held = cluster.pop(READER_COMMENTS, _NOTHING_HELD)
-        cluster[READER_COMMENTS] = []
-        try:
+        with reader_comments_hidden(self):
             data = super().serializable_data()
-        finally:
-            if held is _NOTHING_HELD:
-                del cluster[READER_COMMENTS]
-            else:
-                cluster[READER_COMMENTS] = held
         data.pop(READER_COMMENTS, None)
         return data
+
+    def save(self, *args, **kwargs):
+        # Wagtail's reference index would read every comment after each save.
+        with references_updated_without_comments(self, raw=kwargs.get("raw")):
+            return super().save(*args, **kwargs)
 
     def with_content_json(self, content):
         # Revisions saved before this mixin applied may still hold comments.
@@ -127,6 +125,20 @@ class ReaderCommentFormMixin(RoutablePageMixin):
         from .comments.views import post_comment
 
         return post_comment(request, self)
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        # The page itself answers conditional GETs; its sub-routes do not.
+        if view is not None and view != self.index_route:
+            return super().serve(request, view, args, kwargs)
+        from .conditional import serve_reader_page
+
+        return serve_reader_page(
+            self,
+            request,
+            lambda: super(ReaderCommentFormMixin, self).serve(
+                request, view, args, kwargs
+            ),
+        )
 
     def get_context(self, request, *args, **kwargs):
         from .comments.views import comment_form_context
@@ -265,6 +277,35 @@ class ArticlePageMixin(
 
         return with_comment_lastmod(self, super().get_sitemap_urls(request), request)
 
+    def comments_page(self, request):
+        """The page of approved comments the request asks for (a Django ``Page``).
+
+        One page at a time: rendering cost stays flat however many comments
+        an article gathers. Read once per request: the page's validator
+        (:mod:`wagtail_dvt.conditional`) and its template share it.
+        """
+        cached = getattr(request, "_wagtail_dvt_comments_page", None)
+        if cached is not None and cached[0] == self.pk:
+            return cached[1]
+        paginator = Paginator(
+            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
+            get_setting("COMMENTS_PER_PAGE"),
+        )
+        comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        request._wagtail_dvt_comments_page = (self.pk, comments)
+        return comments
+
+    def is_restricted(self, request) -> bool:
+        """Whether a view restriction applies to the page or an ancestor.
+
+        Read once per request: the page's validator and its comment form
+        both ask.
+        """
+        known = request.__dict__.setdefault("_wagtail_dvt_restricted", {})
+        if self.pk not in known:
+            known[self.pk] = bool(self.get_view_restrictions())
+        return known[self.pk]
+
     def table_of_contents(self):
         """``(anchor, section value)`` pairs, in page order."""
         sections = [block.value for block in self.body if block.block_type == "section"]
@@ -284,15 +325,9 @@ class ArticlePageMixin(
         context = super().get_context(request, *args, **kwargs)
         context["wagtail_dvt_base_template"] = get_setting("BASE_TEMPLATE")
         context["sections"] = self.table_of_contents()
-        # One page of comments at a time: rendering cost stays flat however
-        # many comments an article gathers.
-        paginator = Paginator(
-            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
-            get_setting("COMMENTS_PER_PAGE"),
-        )
-        comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        comments = self.comments_page(request)
         context["comments"] = comments
-        context["comment_count"] = paginator.count
+        context["comment_count"] = comments.paginator.count
         context["comments_page_parameter"] = COMMENTS_PAGE_PARAMETER
         return context
 
@@ -458,6 +493,9 @@ class Comment(models.Model):
     announced_at = models.DateTimeField(
         _("announced to moderators at"), null=True, blank=True, editable=False
     )
+
+    # Comments reference nothing but their article (see wagtail_dvt.references).
+    wagtail_reference_index_ignore = True
 
     #: What readers see of a comment; loading only these keeps long pages fast.
     PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")

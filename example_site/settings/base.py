@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # ETags and 304s on the v3 API's article detail (see docs/deployment.md).
+    "wagtail_dvt.middleware.ArticleDetailConditionalMiddleware",
 ]
 
 ROOT_URLCONF = "example_site.urls"

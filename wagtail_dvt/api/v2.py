@@ -30,6 +30,13 @@ from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
 from ..api_fields import api_time
 from ..comments.admission import CommentRefused, InvalidComment
+from ..conditional import (
+    api_headers,
+    article_validator,
+    listing_validator,
+    matches,
+    not_modified,
+)
 from ..models import (
     Comment,
     CommentStatus,
@@ -133,6 +140,21 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
         ):
             return article_row.get_cached_value(page)
         return page.specific
+
+    def detail_view(self, request, pk):
+        """Wagtail's detail, with an ETag and a 304 for an article.
+
+        The validator comes from the page and the embedded comments' rows,
+        read once for both: a 304 serializes nothing.
+        """
+        instance = self.get_object()
+        validator, tags = article_validator(instance)
+        if matches(request, validator):
+            return not_modified(validator, tags=tags, request=request)
+        response = Response(self.get_serializer(instance).data)
+        if validator is None:
+            return response  # Not an article: as Wagtail answers it.
+        return api_headers(response, validator, tags=tags, request=request)
 
 
 class ArticleReferenceField(Field):
@@ -416,6 +438,9 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         page = listing.comments_page(
             request, offset=paginator.offset, limit=paginator.limit, **filters
         )
+        validator, tags = listing_validator(page, filters)
+        if matches(request, validator):
+            return not_modified(validator, tags=tags)
         paginator.total_count = page.total_count
         router = request.wagtailapi_router
         items = listing.items(
@@ -431,7 +456,8 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         )
         for item in items:
             item["posted_at"] = listing.drf_datetime(item["posted_at"])
-        return paginator.get_paginated_response(items)
+        response = paginator.get_paginated_response(items)
+        return api_headers(response, validator, tags=tags)
 
     def get_renderer_context(self):
         # Compact JSON, as API v3 writes it: Wagtail's v2 endpoints indent

@@ -77,7 +77,7 @@ def comment_form_context(request, page):
     page_url = page.get_url(request)
     accepting = bool(page_url and page.live and page.comments_open)
     if accepting:
-        accepting = not page.get_view_restrictions()
+        accepting = not page.is_restricted(request)
     return {
         "accepting_comments": accepting,
         "comment_form": CommentForm(page=page) if accepting else None,

@@ -1,0 +1,308 @@
+"""Conditional GETs: every read that shows an article's comments sends an ETag
+computed from the data, answers ``If-None-Match`` with a 304, and never
+answers a stale 304 after the comments or the page change.
+
+Each change goes through the same save, delete or POST the admin and the
+APIs make; each check is a real request through the site's middleware.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from dvt_testing import make_article
+from wagtail import VERSION as WAGTAIL_VERSION
+
+from wagtail_dvt.models import Comment, CommentStatus
+
+APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
+PUBLIC_CACHE = "public, max-age=0, must-revalidate"
+V3 = WAGTAIL_VERSION >= (8, 0)
+needs_v3 = pytest.mark.skipif(not V3, reason="API v3 needs Wagtail 8")
+
+#: The reads, by name: a function of the article giving its URL.
+READS = {
+    "v2 detail": lambda a: f"/api/v2/pages/{a.pk}/",
+    "v2 listing": lambda a: f"/api/v2/comments/?article={a.pk}",
+    "v2 listing, another query": lambda a: (
+        f"/api/v2/comments/?order=-posted_at&limit=5&article={a.pk}"
+    ),
+    "v3 detail": pytest.param(lambda a: f"/api/v3/pages/{a.pk}/", marks=needs_v3),
+    "v3 listing": pytest.param(
+        lambda a: f"/api/v3/comments/?article={a.pk}", marks=needs_v3
+    ),
+    "reader page": lambda a: a.url,
+}
+API_READS = {name: read for name, read in READS.items() if name != "reader page"}
+
+
+def reads(table):
+    return pytest.mark.parametrize(
+        "url_of", list(table.values()), ids=list(table.keys())
+    )
+
+
+@pytest.fixture(autouse=True)
+def dvt_settings(settings):
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "API_COMMENTS": "open",
+        "AUTO_APPROVE": True,
+        "FLOOD_INTERVAL": 0,
+    }
+
+
+@pytest.fixture
+def article(root_page):
+    page = make_article(root_page, "Validated")
+    Comment.objects.bulk_create(
+        Comment(
+            page=page,
+            author_name=f"Reader {n}",
+            body=f"Comment {n}",
+            status=APPROVED if n < 4 else PENDING,
+            email=f"reader{n}@example.org",
+            ip_address="203.0.113.9",
+        )
+        for n in range(6)
+    )
+    return page
+
+
+def validated(client, url):
+    """GET ``url`` twice (the first sets the reader's cookies); the ETag."""
+    client.get(url)
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    assert response["ETag"].startswith('"')
+    return response["ETag"]
+
+
+def revalidate(client, url, tag):
+    return client.get(url, HTTP_IF_NONE_MATCH=tag)
+
+
+@reads(READS)
+def test_a_matching_validator_answers_304_without_a_body(client, article, url_of):
+    url = url_of(article)
+    tag = validated(client, url)
+
+    response = revalidate(client, url, tag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == tag
+    assert revalidate(client, url, '"something else"').status_code == 200
+    assert revalidate(client, url, f'"x", W/{tag}').status_code == 304
+
+
+def approve(article):
+    comment = Comment.objects.filter(page=article, status=PENDING).first()
+    comment.status = APPROVED
+    comment.save()
+
+
+def reject(article):
+    comment = Comment.objects.filter(page=article, status=APPROVED).first()
+    comment.status = CommentStatus.REJECTED
+    comment.save()
+
+
+def edit(article):
+    comment = Comment.objects.filter(page=article, status=APPROVED).first()
+    comment.body = "Edited by a moderator."
+    comment.save()
+
+
+def delete(article):
+    Comment.objects.filter(page=article, status=APPROVED).first().delete()
+
+
+def publish(article):
+    article.title = "Validated, retitled"
+    article.save_revision().publish()
+
+
+def post_comment(article, client):
+    response = client.post(
+        "/api/v2/comments/",
+        {"article": article.pk, "author_name": "New", "body": "A new comment."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+
+
+CHANGES = [approve, reject, edit, delete, publish, post_comment]
+
+
+@reads(READS)
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
+def test_no_stale_304_after_a_change(client, article, url_of, change):
+    url = url_of(article)
+    tag = validated(client, url)
+
+    if change is post_comment:
+        change(article, client)
+    else:
+        change(article)
+    response = revalidate(client, url, tag)
+
+    assert response.status_code == 200
+    assert response["ETag"] != tag
+
+
+@reads(READS)
+def test_a_pending_comment_changes_nothing_readers_see(client, article, url_of):
+    url = url_of(article)
+    tag = validated(client, url)
+    Comment.objects.create(page=article, author_name="Held", body="Held back.")
+    assert revalidate(client, url, tag).status_code == 304
+
+
+@reads(API_READS)
+def test_api_reads_may_be_stored_by_shared_caches_and_hold_nothing_private(
+    client, article, url_of
+):
+    response = client.get(url_of(article))
+
+    assert response["Cache-Control"] == PUBLIC_CACHE
+    assert "Set-Cookie" not in response.headers
+    text = response.content.decode()
+    assert "example.org" not in text and "203.0.113.9" not in text
+    assert f"wagtail-dvt-article-{article.pk}" in response["Cache-Tag"]
+    assert f"wagtail-dvt-article-{article.pk}" in response["Surrogate-Key"]
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [
+        READS["v2 detail"],
+        pytest.param(lambda a: f"/api/v3/pages/{a.pk}/", marks=needs_v3),
+    ],
+    ids=["v2 detail", "v3 detail"],
+)
+def test_a_page_read_with_a_session_is_private(client, article, url_of, settings):
+    # Wagtail shows a password-protected page to a session that gave the
+    # password: such a copy must stay out of shared caches.
+    client.cookies[settings.SESSION_COOKIE_NAME] = "some-session"
+    response = client.get(url_of(article))
+    assert response["Cache-Control"].startswith("private")
+    assert "Cookie" in response["Vary"]
+
+
+@reads(API_READS)
+def test_api_cache_control_is_a_setting(client, article, url_of, settings):
+    settings.WAGTAIL_DVT = {"API_CACHE_CONTROL": "public, max-age=30"}
+    assert client.get(url_of(article))["Cache-Control"] == "public, max-age=30"
+
+
+def test_the_reader_page_is_private_to_each_reader(client, article):
+    url = article.url
+    tag = validated(client, url)
+    response = revalidate(client, url, tag)
+
+    assert response.status_code == 304
+    for answer in (response, client.get(url)):
+        assert answer["Cache-Control"] == "private, max-age=0, must-revalidate"
+        assert "Cookie" in answer["Vary"]
+    # Another reader (another CSRF cookie) never matches this one's copy.
+    client.cookies.clear()
+    assert revalidate(client, url, tag).status_code == 200
+
+
+def test_a_signed_in_reader_does_not_match_an_anonymous_copy(
+    client, article, django_user_model
+):
+    tag = validated(client, article.url)
+    client.force_login(django_user_model.objects.create_user("reader"))
+    assert revalidate(client, article.url, tag).status_code == 200
+
+
+def test_each_comments_page_has_its_own_validator(client, article, settings):
+    settings.WAGTAIL_DVT = {"COMMENTS_PER_PAGE": 2}
+    first = validated(client, article.url)
+    second = validated(client, f"{article.url}?comments_page=2")
+    assert first != second
+    reject(article)  # Shifts the second page's comments.
+    response = revalidate(client, f"{article.url}?comments_page=2", second)
+    assert response.status_code == 200
+
+
+@reads(API_READS)
+def test_if_modified_since_alone_gets_the_full_response(client, article, url_of):
+    # No Last-Modified is sent: none could be computed that a moderation
+    # moves (see wagtail_dvt.conditional).
+    response = client.get(
+        url_of(article), HTTP_IF_MODIFIED_SINCE="Wed, 01 Jan 2200 00:00:00 GMT"
+    )
+    assert response.status_code == 200
+    assert "Last-Modified" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [READS["v2 detail"], READS["v2 listing"]],
+    ids=["v2 detail", "v2 listing"],
+)
+def test_head_works_where_get_does_in_v2(client, article, url_of):
+    url = url_of(article)
+    get = client.get(url)
+    head = client.head(url)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+    assert client.head(url, HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
+
+
+@reads(READS)
+def test_vary_carries_accept_language_on_a_translated_site(
+    client, article, url_of, settings
+):
+    settings.WAGTAIL_I18N_ENABLED = True
+    assert "Accept-Language" in client.get(url_of(article))["Vary"]
+
+
+@reads(API_READS)
+def test_an_untranslated_site_does_not_vary_api_reads_by_language(
+    client, article, url_of
+):
+    assert "Accept-Language" not in client.get(url_of(article)).get("Vary", "")
+
+
+@needs_v3
+def test_a_token_bearing_v3_read_is_left_to_wagtail(client, article):
+    url = f"/api/v3/pages/{article.pk}/"
+    tag = validated(client, url)
+    response = client.get(url, HTTP_IF_NONE_MATCH=tag, HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code != 304
+    assert "ETag" not in response.headers
+
+
+@needs_v3
+def test_a_v3_detail_of_a_private_article_is_never_revalidated(client, article):
+    from wagtail.models import PageViewRestriction
+
+    url = f"/api/v3/pages/{article.pk}/"
+    tag = validated(client, url)
+    PageViewRestriction.objects.create(
+        page=article, restriction_type=PageViewRestriction.PASSWORD, password="pw"
+    )
+    assert revalidate(client, url, tag).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [READS["v2 detail"], READS["v2 listing"]],
+    ids=["v2 detail", "v2 listing"],
+)
+def test_a_304_builds_no_representation(client, article, url_of):
+    """A 304 reads no more than the full answer: the validator is what the
+    full answer reads anyway."""
+    url = url_of(article)
+    tag = validated(client, url)
+    with CaptureQueriesContext(connection) as full:
+        client.get(url)
+    with CaptureQueriesContext(connection) as short:
+        assert revalidate(client, url, tag).status_code == 304
+    assert len(short) <= len(full)

@@ -1,0 +1,97 @@
+"""Conditional GETs for Wagtail 8's API v3 page detail, which is Wagtail's view.
+
+A plugin cannot wrap a view of Wagtail's router, so a site that wants ETags
+and 304s on ``/api/v3/pages/<id>/`` for its articles adds this middleware::
+
+    MIDDLEWARE = [
+        ...
+        "wagtail_dvt.middleware.ArticleDetailConditionalMiddleware",
+    ]
+
+It acts on anonymous reads of the live article only (no ``Authorization``
+header, no ``?version=draft``): the representation every reader shares.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.urls import NoReverseMatch, Resolver404, get_urlconf, resolve, reverse
+
+from .api_fields import V3_PAGE_DETAIL
+from .conditional import (
+    api_headers,
+    article_validator,
+    collect_embedded,
+    matches,
+    not_modified,
+)
+
+
+@lru_cache
+def _detail_prefix(urlconf) -> str | None:
+    """The path every v3 page detail starts with (``/api/v3/pages/``)."""
+    try:
+        path = reverse(V3_PAGE_DETAIL, urlconf=urlconf, kwargs={"page_id": 1})
+    except NoReverseMatch:
+        return None
+    return path[: path.rindex("/1/") + 1]
+
+
+class ArticleDetailConditionalMiddleware:
+    """ETag, ``Cache-Control`` and 304s on the v3 detail of an article."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page_id = self._article_detail_id(request)
+        if page_id is None:
+            return self.get_response(request)
+        if request.headers.get("If-None-Match"):
+            article = self._public_article(request, page_id)
+            if article is not None:
+                validator, tags = article_validator(article)
+                if matches(request, validator):
+                    return not_modified(validator, tags=tags, request=request)
+        # The validator of what the view itself read and serialized.
+        with collect_embedded() as embedded:
+            response = self.get_response(request)
+        article = next((page for page in embedded if page.pk == page_id), None)
+        if response.status_code != 200 or article is None:
+            return response
+        validator, tags = article_validator(article)
+        return api_headers(response, validator, tags=tags, request=request)
+
+    @staticmethod
+    def _article_detail_id(request) -> int | None:
+        if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
+            return None
+        prefix = _detail_prefix(get_urlconf())
+        if prefix is None or not request.path_info.startswith(prefix):
+            return None  # Most requests: no URL resolving.
+        if request.GET.get("version", "live") != "live":
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if match.view_name != V3_PAGE_DETAIL:
+            return None
+        try:
+            return int(match.kwargs["page_id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    @staticmethod
+    def _public_article(request, page_id):
+        # Wagtail's own rules for what anonymous v3 readers may see.
+        from wagtail.api.querysets import get_public_pages_queryset
+
+        from .models import get_article_model
+
+        try:
+            queryset = get_public_pages_queryset(request, get_article_model())
+        except ValueError:  # An ambiguous ?site=: the view answers it.
+            return None
+        return queryset.filter(pk=page_id).first()
