@@ -8,6 +8,7 @@ import json
 
 import pytest
 from dvt_testing import keys_in
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -515,3 +516,131 @@ def test_markup_is_stored_and_returned_as_text(client, articles, comment_setting
     assert response["Content-Type"] == "application/json"
     assert response.json()["body"] == payload
     assert response.json()["author_name"] == payload
+
+
+# -- Posting: limits that fail closed -------------------------------------------
+
+needs_v3 = pytest.mark.skipif(
+    WAGTAIL_VERSION < (8, 0), reason="Wagtail's API v3 needs Wagtail 8"
+)
+BOTH_APIS = [
+    pytest.param(COMMENTS, id="v2"),
+    pytest.param("/api/v3/comments/", id="v3", marks=needs_v3),
+]
+
+
+@pytest.fixture
+def second_site(root_page):
+    """Site B, on its own tree, at b.localhost; the default Site is A."""
+    from dvt_testing import home_page_model
+    from wagtail.models import Site
+
+    from wagtail_dvt.models import get_base_page_model
+
+    home = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=home_page_model()(title="B home", slug="b-home"))
+    )
+    Site.objects.create(hostname="b.localhost", port=80, root_page=home)
+    return home
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_a_host_takes_comments_for_its_own_sites_articles_only(
+    client, articles, comment_settings, second_site, api
+):
+    site_a_article = articles["public"]
+    site_b_article = make_article(second_site, "On B")
+
+    refused = client.post(
+        api,
+        json.dumps(new_comment(site_a_article)),
+        content_type="application/json",
+        HTTP_HOST="b.localhost",
+    )
+
+    assert refused.status_code == 404, refused.content
+    assert refused.json()["code"] == "article_not_found"
+    assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
+    accepted = client.post(
+        api,
+        json.dumps(new_comment(site_b_article)),
+        content_type="application/json",
+        HTTP_HOST="b.localhost",
+    )
+    assert accepted.status_code == 202, accepted.content
+    assert Comment.objects.get(author_name="Nina Newcomer").page_id == site_b_article.pk
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_a_repeat_of_a_hidden_comment_starts_the_flood_interval(
+    client, articles, comment_settings, api
+):
+    """What follows a repeat is what follows a new comment: a 429."""
+    page = articles["public"]
+    assert post(client, new_comment(page), ip="198.51.100.4").status_code == 202
+    Comment.objects.filter(author_name="Nina Newcomer").update(status=SPAM)
+
+    repeat = client.post(
+        api,
+        json.dumps(new_comment(page)),
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.5",
+    )
+    following = client.post(
+        api,
+        json.dumps(new_comment(page, body="Brand new.")),
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.5",
+    )
+
+    assert repeat.status_code == 202
+    assert following.status_code == 429
+    assert Comment.objects.filter(author_name="Nina Newcomer").count() == 1
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_an_unknown_address_counts_as_one_shared_client(
+    client, articles, comment_settings, api
+):
+    page = articles["public"]
+
+    def post_unknown(body):
+        return client.post(
+            api,
+            json.dumps(new_comment(page, body=body)),
+            content_type="application/json",
+            REMOTE_ADDR="",
+        )
+
+    assert post_unknown("First.").status_code == 202
+    response = post_unknown("Second.")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 15
+    assert list(
+        Comment.objects.filter(author_name="Nina Newcomer").values_list(
+            "ip_address", flat=True
+        )
+    ) == [None]
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_an_error_reply_stays_small_whatever_was_sent(
+    client, articles, comment_settings, settings, api
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+    body = new_comment(articles["public"])
+    body.update({f"unknown-{number:06d}": "x" * 8 for number in range(60_000)})
+    body["k" * 100_000] = "a long key"
+    sent = json.dumps(body)
+    assert len(sent) > 1_700_000
+
+    response = client.post(api, sent, content_type="application/json")
+
+    assert 400 <= response.status_code < 500
+    assert len(response.content) < 4_000, len(response.content)
+    data = response.json()
+    assert data["code"] in {"invalid_comment", "invalid_request"}
+    assert "unknown-000000" in response.content.decode()  # the first are named
+    assert not Comment.objects.filter(author_name="Nina Newcomer").exists()

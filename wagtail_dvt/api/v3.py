@@ -47,6 +47,7 @@ from .common import (
     UNSUPPORTED_MEDIA_TYPE,
     BadBody,
     as_moment,
+    bounded_error_items,
     check_body_size,
     listing_links,
     page_html_url,
@@ -313,8 +314,15 @@ def _problem(status: int, detail: str, code: str, errors=None) -> HttpResponse:
 def _with_code(response: HttpResponse, code: str | None = None) -> HttpResponse:
     """Give a problem-details answer a ``code``, by status unless given one."""
     data = json.loads(response.content)
+    changed = False
+    if isinstance(data.get("errors"), list):
+        # Small whatever was sent: one error per unknown key could be megabytes.
+        data["errors"] = bounded_error_items(data["errors"])
+        changed = True
     if "code" not in data:
         data["code"] = code or CODES_BY_STATUS.get(response.status_code, "error")
+        changed = True
+    if changed:
         response.content = json.dumps(data)
     return response
 
@@ -503,7 +511,7 @@ def create_comment(
     a ``code`` when it is refused.
     """
     try:
-        check_api_post(
+        token = check_api_post(
             request.user, data.article, token=data.token, honeypot=data.honeypot
         )
         comment = submit_api_comment(
@@ -512,6 +520,7 @@ def create_comment(
             author_name=data.author_name,
             body=data.body,
             email=data.email or "",
+            token=token,
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)
