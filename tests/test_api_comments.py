@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
-from dvt_testing import keys_in
+from dvt_testing import REPO_ROOT, keys_in
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
 
@@ -644,3 +649,84 @@ def test_an_error_reply_stays_small_whatever_was_sent(
     assert data["code"] in {"invalid_comment", "invalid_request"}
     assert "unknown-000000" in response.content.decode()  # the first are named
     assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
+
+
+# The Next.js route of docs/api.md ("Behind a server-side proxy"), served by
+# Node with the few helpers of Next.js's API routes it uses.
+NEXT_JS_HARNESS = """
+import http from "node:http";
+import handler from "./route.mjs";
+
+const server = http.createServer(async (req, res) => {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  req.body = JSON.parse(text);
+  res.status = (code) => { res.statusCode = code; return res; };
+  res.send = (body) => res.end(body);
+  await handler(req, res);
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+"""
+
+
+def documented_next_js_route():
+    """The JavaScript of docs/api.md's Next.js API route, as published."""
+    docs = (REPO_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    start = docs.index("// pages/api/comments.js")
+    return docs[start : docs.index("```", start)]
+
+
+@pytest.fixture
+def next_js_front_end(tmp_path, live_server):
+    """The documented Next.js route, in Node, posting to a live Django."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs Node.js to run the documented Next.js route")
+    (tmp_path / "route.mjs").write_text(documented_next_js_route())
+    (tmp_path / "server.mjs").write_text(NEXT_JS_HARNESS)
+    process = subprocess.Popen(  # noqa: S603 - Node, on our own files
+        [node, str(tmp_path / "server.mjs")],
+        env={**os.environ, "WAGTAIL_API": f"{live_server.url}/api/v2"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_next_js_recipe_keeps_a_forged_address_out(
+    transactional_db, root_page, settings, next_js_front_end
+):
+    settings.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+        "TRUSTED_PROXY_COUNT": 1,
+    }
+    page = make_article(root_page, "Behind Next.js")
+
+    def reader_posts(body, forged_address):
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            next_js_front_end,
+            data=json.dumps(new_comment(page, body=body)).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "X-Forwarded-For": forged_address,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert reader_posts("First.", "6.6.6.6") == 202
+    # A new forged address each time does not make a new reader.
+    assert reader_posts("Second.", "7.7.7.7") == 429
+    assert list(Comment.objects.values_list("body", "ip_address")) == [
+        ("First.", "127.0.0.1")
+    ]
