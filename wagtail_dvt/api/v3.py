@@ -259,7 +259,7 @@ PROBLEM_SCHEMA = {
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
     "(`invalid_comment`), or without a valid token (`token_missing`, "
-    "`token_invalid`, `token_expired`, `too_fast`, `honeypot`).",
+    "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
     401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
     "(`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
