@@ -698,8 +698,11 @@ def next_js_front_end(tmp_path, live_server):
         process.wait(timeout=10)
 
 
+# The live server reads committed data: commit for real, and restore the
+# migrations' Site and pages afterwards for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_next_js_recipe_keeps_a_forged_address_out(
-    transactional_db, root_page, settings, next_js_front_end
+    root_page, settings, next_js_front_end
 ):
     settings.WAGTAIL_DVT = {
         "API_COMMENTS": "open",
