@@ -534,6 +534,11 @@ BOTH_APIS = [
 ]
 
 
+def post_json(client, api, body, **meta):
+    """POST ``body`` as JSON to ``api`` (v2 or v3), with request ``meta``."""
+    return client.post(api, json.dumps(body), content_type="application/json", **meta)
+
+
 @pytest.fixture
 def second_site(root_page):
     """Site B, on its own tree, at b.localhost; the default Site is A."""
@@ -558,21 +563,15 @@ def test_a_host_takes_comments_for_its_own_sites_articles_only(
     site_a_article = articles["public"]
     site_b_article = make_article(second_site, "On B")
 
-    refused = client.post(
-        api,
-        json.dumps(new_comment(site_a_article)),
-        content_type="application/json",
-        HTTP_HOST="b.localhost",
+    refused = post_json(
+        client, api, new_comment(site_a_article), HTTP_HOST="b.localhost"
     )
 
     assert refused.status_code == 404, refused.content
     assert refused.json()["code"] == "article_not_found"
     assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
-    accepted = client.post(
-        api,
-        json.dumps(new_comment(site_b_article)),
-        content_type="application/json",
-        HTTP_HOST="b.localhost",
+    accepted = post_json(
+        client, api, new_comment(site_b_article), HTTP_HOST="b.localhost"
     )
     assert accepted.status_code == 202, accepted.content
     assert Comment.objects.get(author_name="Nina Newcomer").page_id == site_b_article.pk
@@ -587,17 +586,9 @@ def test_a_repeat_of_a_hidden_comment_starts_the_flood_interval(
     assert post(client, new_comment(page), ip="198.51.100.4").status_code == 202
     Comment.objects.filter(author_name="Nina Newcomer").update(status=SPAM)
 
-    repeat = client.post(
-        api,
-        json.dumps(new_comment(page)),
-        content_type="application/json",
-        REMOTE_ADDR="198.51.100.5",
-    )
-    following = client.post(
-        api,
-        json.dumps(new_comment(page, body="Brand new.")),
-        content_type="application/json",
-        REMOTE_ADDR="198.51.100.5",
+    repeat = post_json(client, api, new_comment(page), REMOTE_ADDR="198.51.100.5")
+    following = post_json(
+        client, api, new_comment(page, body="Brand new."), REMOTE_ADDR="198.51.100.5"
     )
 
     assert repeat.status_code == 202
@@ -612,12 +603,7 @@ def test_an_unknown_address_counts_as_one_shared_client(
     page = articles["public"]
 
     def post_unknown(body):
-        return client.post(
-            api,
-            json.dumps(new_comment(page, body=body)),
-            content_type="application/json",
-            REMOTE_ADDR="",
-        )
+        return post_json(client, api, new_comment(page, body=body), REMOTE_ADDR="")
 
     assert post_unknown("First.").status_code == 202
     response = post_unknown("Second.")
