@@ -159,3 +159,19 @@ def comment_rows(**filters):
         .order_by("pk")
         .values_list(*COMMENT_ROW_FIELDS)
     )
+
+
+def age_posts(**delta):
+    """Move every comment and every client's last post back by ``delta``.
+
+    As if that time had passed: the flood limit reads the clients' records,
+    not the comments.
+    """
+    from django.db.models import F
+
+    from wagtail_dvt.comments.limits import PostingClient
+    from wagtail_dvt.models import Comment
+
+    delta = datetime.timedelta(**delta)
+    Comment.objects.update(posted_at=F("posted_at") - delta)
+    PostingClient.objects.update(last_posted_at=F("last_posted_at") - delta)

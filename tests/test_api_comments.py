@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
-from dvt_testing import keys_in
+from dvt_testing import REPO_ROOT, keys_in
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -515,3 +521,201 @@ def test_markup_is_stored_and_returned_as_text(client, articles, comment_setting
     assert response["Content-Type"] == "application/json"
     assert response.json()["body"] == payload
     assert response.json()["author_name"] == payload
+
+
+# -- Posting: limits that fail closed -------------------------------------------
+
+needs_v3 = pytest.mark.skipif(
+    WAGTAIL_VERSION < (8, 0), reason="Wagtail's API v3 needs Wagtail 8"
+)
+BOTH_APIS = [
+    pytest.param(COMMENTS, id="v2"),
+    pytest.param("/api/v3/comments/", id="v3", marks=needs_v3),
+]
+
+
+def post_json(client, api, body, **meta):
+    """POST ``body`` as JSON to ``api`` (v2 or v3), with request ``meta``."""
+    return client.post(api, json.dumps(body), content_type="application/json", **meta)
+
+
+@pytest.fixture
+def second_site(root_page):
+    """Site B, on its own tree, at b.localhost; the default Site is A."""
+    from dvt_testing import home_page_model
+    from wagtail.models import Site
+
+    from wagtail_dvt.models import get_base_page_model
+
+    home = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=home_page_model()(title="B home", slug="b-home"))
+    )
+    Site.objects.create(hostname="b.localhost", port=80, root_page=home)
+    return home
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_a_host_takes_comments_for_its_own_sites_articles_only(
+    client, articles, comment_settings, second_site, api
+):
+    site_a_article = articles["public"]
+    site_b_article = make_article(second_site, "On B")
+
+    refused = post_json(
+        client, api, new_comment(site_a_article), HTTP_HOST="b.localhost"
+    )
+
+    assert refused.status_code == 404, refused.content
+    assert refused.json()["code"] == "article_not_found"
+    assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
+    accepted = post_json(
+        client, api, new_comment(site_b_article), HTTP_HOST="b.localhost"
+    )
+    assert accepted.status_code == 202, accepted.content
+    assert Comment.objects.get(author_name="Nina Newcomer").page_id == site_b_article.pk
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_a_repeat_of_a_hidden_comment_starts_the_flood_interval(
+    client, articles, comment_settings, api
+):
+    """What follows a repeat is what follows a new comment: a 429."""
+    page = articles["public"]
+    assert post(client, new_comment(page), ip="198.51.100.4").status_code == 202
+    Comment.objects.filter(author_name="Nina Newcomer").update(status=SPAM)
+
+    repeat = post_json(client, api, new_comment(page), REMOTE_ADDR="198.51.100.5")
+    following = post_json(
+        client, api, new_comment(page, body="Brand new."), REMOTE_ADDR="198.51.100.5"
+    )
+
+    assert repeat.status_code == 202
+    assert following.status_code == 429
+    assert Comment.objects.filter(author_name="Nina Newcomer").count() == 1
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_an_unknown_address_counts_as_one_shared_client(
+    client, articles, comment_settings, api
+):
+    page = articles["public"]
+
+    def post_unknown(body):
+        return post_json(client, api, new_comment(page, body=body), REMOTE_ADDR="")
+
+    assert post_unknown("First.").status_code == 202
+    response = post_unknown("Second.")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 15
+    assert list(
+        Comment.objects.filter(author_name="Nina Newcomer").values_list(
+            "ip_address", flat=True
+        )
+    ) == [None]
+
+
+@pytest.mark.parametrize("api", BOTH_APIS)
+def test_an_error_reply_stays_small_whatever_was_sent(
+    client, articles, comment_settings, settings, api
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+    body = new_comment(articles["public"])
+    body.update({f"unknown-{number:06d}": "x" * 8 for number in range(60_000)})
+    body["k" * 100_000] = "a long key"
+    sent = json.dumps(body)
+    assert len(sent) > 1_700_000
+
+    response = client.post(api, sent, content_type="application/json")
+
+    assert 400 <= response.status_code < 500
+    assert len(response.content) < 4_000, len(response.content)
+    data = response.json()
+    assert data["code"] in {"invalid_comment", "invalid_request"}
+    assert "unknown-000000" in response.content.decode()  # the first are named
+    assert not Comment.objects.filter(author_name="Nina Newcomer").exists()
+
+
+# The Next.js route of docs/api.md ("Behind a server-side proxy"), served by
+# Node with the few helpers of Next.js's API routes it uses.
+NEXT_JS_HARNESS = """
+import http from "node:http";
+import handler from "./route.mjs";
+
+const server = http.createServer(async (req, res) => {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  req.body = JSON.parse(text);
+  res.status = (code) => { res.statusCode = code; return res; };
+  res.send = (body) => res.end(body);
+  await handler(req, res);
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+"""
+
+
+def documented_next_js_route():
+    """The JavaScript of docs/api.md's Next.js API route, as published."""
+    docs = (REPO_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    start = docs.index("// pages/api/comments.js")
+    return docs[start : docs.index("```", start)]
+
+
+@pytest.fixture
+def next_js_front_end(tmp_path, live_server):
+    """The documented Next.js route, in Node, posting to a live Django."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs Node.js to run the documented Next.js route")
+    (tmp_path / "route.mjs").write_text(documented_next_js_route())
+    (tmp_path / "server.mjs").write_text(NEXT_JS_HARNESS)
+    process = subprocess.Popen(  # noqa: S603 - Node, on our own files
+        [node, str(tmp_path / "server.mjs")],
+        env={**os.environ, "WAGTAIL_API": f"{live_server.url}/api/v2"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# The live server reads committed data: commit for real, and restore the
+# migrations' Site and pages afterwards for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_next_js_recipe_keeps_a_forged_address_out(
+    root_page, settings, next_js_front_end
+):
+    settings.WAGTAIL_DVT = {
+        "API_COMMENTS": "open",
+        "NOTIFY_MODERATORS": False,
+        "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+        "TRUSTED_PROXY_COUNT": 1,
+    }
+    page = make_article(root_page, "Behind Next.js")
+
+    def reader_posts(body, forged_address):
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            next_js_front_end,
+            data=json.dumps(new_comment(page, body=body)).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "X-Forwarded-For": forged_address,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert reader_posts("First.", "6.6.6.6") == 202
+    # A new forged address each time does not make a new reader.
+    assert reader_posts("Second.", "7.7.7.7") == 429
+    assert list(Comment.objects.values_list("body", "ip_address")) == [
+        ("First.", "127.0.0.1")
+    ]

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core import signing
 from django.test import Client
-from dvt_testing import make_article
+from dvt_testing import age_posts, make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.models import PageViewRestriction
 
@@ -231,3 +231,87 @@ def test_v3_schema_types_the_token_endpoint_and_fields(client):
     assert "401" in create_op["responses"]  # API_COMMENTS = "authenticated"
     token_schema = schema["components"]["schemas"]["CommentTokenSchema"]
     assert set(token_schema["required"]) == {"article", "token", "min_age", "max_age"}
+
+
+# -- A token serves one comment ------------------------------------------------
+
+
+def test_a_token_serves_one_comment_from_any_address(client, api, page, dvt):
+    dvt(FLOOD_INTERVAL=0)
+    token = fetch_token(client, api, page).json()["token"]
+    first = client.post(
+        api,
+        json.dumps(
+            {"article": page.pk, "author_name": "Tess", "body": "One.", "token": token}
+        ),
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.1",
+    )
+    assert first.status_code == 202, first.content
+    for number, address in enumerate(["198.51.100.2", "2001:db8::3"]):
+        again = client.post(
+            api,
+            json.dumps(
+                {
+                    "article": page.pk,
+                    "author_name": "Tess",
+                    "body": f"Again {number}.",
+                    "token": token,
+                }
+            ),
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+        assert again.status_code == 400, again.content
+        assert again.json()["code"] == "token_used"
+    assert list(Comment.objects.values_list("body", flat=True)) == ["One."]
+
+
+def test_a_refused_post_does_not_spend_its_token(client, api, page, dvt):
+    token = fetch_token(client, api, page).json()["token"]
+    assert post(client, api, page, token=token, author_name="").status_code == 400
+    dvt(FLOOD_INTERVAL=60)
+    assert (
+        post(
+            client,
+            api,
+            page,
+            body="Other.",
+            token=fetch_token(client, api, page).json()["token"],
+        ).status_code
+        == 202
+    )
+    assert post(client, api, page, token=token).status_code == 429  # flood: kept
+
+    age_posts(minutes=2)
+    assert post(client, api, page, token=token).status_code == 202, "token spent"
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.parametrize("status", [CommentStatus.PENDING, CommentStatus.SPAM])
+def test_a_repeat_of_a_hidden_comment_spends_its_token(client, api, page, dvt, status):
+    dvt(FLOOD_INTERVAL=0)
+    assert (
+        post(
+            client, api, page, token=fetch_token(client, api, page).json()["token"]
+        ).status_code
+        == 202
+    )
+    Comment.objects.update(status=status)
+
+    token = fetch_token(client, api, page).json()["token"]
+    assert post(client, api, page, token=token).status_code == 202  # the repeat
+    response = post(client, api, page, body="Something new.", token=token)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "token_used"
+    assert Comment.objects.count() == 1
+
+
+def test_spent_tokens_are_rows_in_the_database(client, page, dvt):
+    """Another worker sees the spent token: it is a row, not process memory."""
+    from wagtail_dvt.comments.limits import SpentCommentToken, token_digest
+
+    token = fetch_token(client, "/api/v2/comments/", page).json()["token"]
+    assert post(client, "/api/v2/comments/", page, token=token).status_code == 202
+    assert SpentCommentToken.objects.filter(digest=token_digest(token)).exists()

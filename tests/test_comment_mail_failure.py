@@ -9,9 +9,11 @@ logging, which answered the reader with a 500.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import socket
+import threading
 import time
 from unittest import mock
 
@@ -78,6 +80,20 @@ def fetch_token(client, version, article):
     return response.json()["token"]
 
 
+def post_form(client, article, body, token=None):
+    """Post the article page's comment form, as a reader's browser does."""
+    return client.post(
+        article.url + "comment/",
+        {
+            "author_name": "Ann Reader",
+            "email": "",
+            "body": body,
+            "honeypot": "",
+            "token": token or make_form_token(article),
+        },
+    )
+
+
 def assert_failure_logged(caplog):
     errors = [
         record
@@ -100,15 +116,8 @@ def test_the_page_form_redirects_stores_and_logs(
         token = make_form_token(article)
 
     with caplog.at_level(logging.ERROR):
-        response = client.post(
-            article.url + "comment/",
-            {
-                "author_name": "Ann Reader",
-                "email": "",
-                "body": "Posted while the mail server is down.",
-                "honeypot": "",
-                "token": token,
-            },
+        response = post_form(
+            client, article, "Posted while the mail server is down.", token=token
         )
 
     assert response.status_code == 303
@@ -152,3 +161,82 @@ def test_the_api_answers_202_stores_and_logs(
     assert response.status_code == 202, response.content
     assert Comment.objects.get().body == f"Via {version}."
     assert_failure_logged(caplog)
+
+
+# -- A mail server that accepts and never answers ---------------------------------
+
+
+@pytest.fixture
+def hanging_mail_server(settings):
+    """A real SMTP port that accepts one connection and never says a word.
+
+    Records whether the client gave up first (it closed the connection) or
+    the server had to: the server waits up to 30 s, so that a client with no
+    timeout fails this test instead of hanging it.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    seen = {"done": threading.Event()}
+
+    def serve():
+        connection, _address = listener.accept()
+        connection.settimeout(30)
+        try:
+            seen["client_gave_up"] = connection.recv(1024) == b""
+        except TimeoutError:
+            seen["client_gave_up"] = False
+        finally:
+            connection.close()
+            seen["done"].set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    # The site sets no timeout of its own: Django's default waits forever.
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": SMTP_BACKEND,
+                "OPTIONS": {"host": "127.0.0.1", "port": port},
+            }
+        }
+    else:
+        settings.EMAIL_BACKEND = SMTP_BACKEND
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_TIMEOUT = None
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "FORM_TOKEN_MIN_AGE": 0}
+    yield seen
+    thread.join(timeout=35)
+    listener.close()
+
+
+def test_a_hanging_mail_server_gives_up_and_the_batch_goes_later(
+    client, article, moderator, hanging_mail_server, caplog, settings
+):
+    from django.core import mail
+
+    from wagtail_dvt.comments.notifications import send_due_notifications
+
+    with caplog.at_level(logging.ERROR):
+        response = post_form(client, article, "Posted while the mail server hangs.")
+
+    assert response.status_code == 303
+    # wagtail-dvt's MAIL_TIMEOUT (2 s by default) ended the wait, not the server.
+    assert hanging_mail_server["done"].wait(timeout=35)
+    assert hanging_mail_server["client_gave_up"]
+    assert_failure_logged(caplog)
+    comment = Comment.objects.get()
+    assert comment.announced_at is None  # not sent, so not announced
+
+    # Once the interval has passed and the server works, the batch goes.
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {
+            "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        }
+    else:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    later = comment.posted_at + dt.timedelta(hours=1)
+    assert send_due_notifications(now=later).comments == 1
+    assert "Posted while the mail server hangs." in mail.outbox[0].body
+    comment.refresh_from_db()
+    assert comment.announced_at == later

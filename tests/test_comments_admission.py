@@ -4,19 +4,14 @@ The page's form and the API endpoints both call it; these tests pin the rules
 themselves, without HTTP.
 """
 
-import threading
-import time
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
 from django.utils import timezone
-from dvt_testing import make_article
+from dvt_testing import age_posts, make_article
 from wagtail.models import PageViewRestriction
 
-from wagtail_dvt.comments import admission
 from wagtail_dvt.comments.admission import (
     ArticleNotFound,
     CommentFlood,
@@ -230,6 +225,17 @@ def test_the_duplicate_check_compares_normalized_text(article, variant):
         post(article, body=variant, author_name="ann reader", ip_address="192.0.2.9")
 
 
+def test_the_fingerprint_keeps_the_name_and_the_text_apart(article):
+    from wagtail_dvt.comments.text import comment_fingerprint
+
+    assert comment_fingerprint("An", "nx said it") != comment_fingerprint(
+        "Ann", "x said it"
+    )
+    post(article, author_name="An", body="nx said it")
+    Comment.objects.update(status=CommentStatus.APPROVED)
+    assert post(article, author_name="Ann", body="x said it", ip_address="::9").pk
+
+
 def test_the_same_text_by_another_name_or_on_another_page_is_no_duplicate(
     article, root_page
 ):
@@ -253,7 +259,7 @@ def test_a_second_comment_from_one_address_within_15_s_is_a_flood(article, root_
 
 def test_retry_after_counts_down(article):
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=10))
+    age_posts(seconds=10)
     with pytest.raises(CommentFlood) as refusal:
         post(article, body="Again")
     assert refusal.value.retry_after == 5
@@ -261,7 +267,7 @@ def test_retry_after_counts_down(article):
 
 def test_after_the_interval_the_address_may_post_again(article):
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=16))
+    age_posts(seconds=16)
     assert post(article, body="A second thought.").pk
 
 
@@ -273,7 +279,7 @@ def test_other_addresses_are_not_held_up(article):
 def test_flood_interval_is_a_setting(article, settings):
     set_dvt(settings, FLOOD_INTERVAL=60)
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=30))
+    age_posts(seconds=30)
     with pytest.raises(CommentFlood) as refusal:
         post(article, body="Again")
     assert refusal.value.retry_after == 30
@@ -282,48 +288,61 @@ def test_flood_interval_is_a_setting(article, settings):
     assert post(article, body="Again").pk
 
 
+def test_a_repeat_of_a_hidden_comment_starts_the_flood_interval(article, root_page):
+    """After a repeat, the next post is answered as after a new comment: 429."""
+    other = make_article(root_page, title="Another article")
+    post(article)
+    Comment.objects.update(status=CommentStatus.PENDING)
+    repeated = post(article, ip_address="198.51.100.1")
+    assert repeated.pk is None
+
+    with pytest.raises(CommentFlood):
+        post(other, body="Anything else.", ip_address="198.51.100.1")
+
+
+def test_an_unknown_address_counts_as_one_shared_client(article, root_page):
+    other = make_article(root_page, title="Another article")
+    assert post(article, ip_address=None).ip_address is None
+    with pytest.raises(CommentFlood) as refusal:
+        post(other, body="Another one.", ip_address=None)
+    assert 1 <= refusal.value.retry_after <= 15
+    assert post(other, body="A known reader.").pk  # not held up
+
+    age_posts(seconds=16)
+    assert post(other, body="Later on.", ip_address=None).pk
+
+
+def test_a_refused_post_starts_no_flood_interval(article):
+    with pytest.raises(InvalidComment):
+        post(article, body="")
+    assert post(article).pk
+
+
+@pytest.mark.parametrize(
+    ("names", "warnings"),
+    [
+        ({}, 0),
+        ({"TRUSTED_PROXY_HEADER": "X-Forwarded-For", "TRUSTED_PROXY_COUNT": 2}, 0),
+        ({"TRUSTED_PROXY_COUNT": 2}, 1),
+        ({"TRUSTED_PROXY_HEADER": "X-Forwarded-For", "TRUSTED_PROXY_COUNT": 0}, 1),
+        ({"TRUSTED_PROXY_HEADER": " "}, 1),
+    ],
+)
+def test_a_system_check_warns_of_proxy_settings_without_an_address(
+    settings, names, warnings
+):
+    from wagtail_dvt.checks import check_proxy_settings
+
+    settings.WAGTAIL_DVT = names
+    found = check_proxy_settings()
+    assert [warning.id for warning in found] == ["wagtail_dvt.W002"] * warnings
+
+
 def test_spam_and_rejected_comments_count_for_the_flood(article):
     post(article)
     Comment.objects.update(status=CommentStatus.SPAM)
     with pytest.raises(CommentFlood):
         post(article, body="Again")
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs row locks across connections"
-)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_posts_from_one_address_are_checked_in_turn(root_page):
-    """Two workers posting at once: the second waits for the first's lock."""
-    article = make_article(root_page)
-    original = admission._flood_retry_after
-
-    def slow_flood_check(*args):
-        result = original(*args)
-        time.sleep(0.5)  # widen the window between the check and the insert
-        return result
-
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def worker(body):
-        try:
-            barrier.wait()
-            outcomes.append(post(article, body=body).status)
-        except CommentRefused as refusal:
-            outcomes.append(refusal.status_code)
-        finally:
-            connection.close()
-
-    with mock.patch.object(admission, "_flood_retry_after", slow_flood_check):
-        threads = [threading.Thread(target=worker, args=(b,)) for b in "AB"]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    assert sorted(outcomes, key=str) == [429, CommentStatus.PENDING]
-    assert Comment.objects.count() == 1
 
 
 # -- classification: pending, approved, spam ---------------------------------
@@ -399,8 +418,42 @@ def test_disallowed_wins_over_moderation(settings):
 
 
 def test_blank_list_entries_match_nothing(settings):
-    set_dvt(settings, AUTO_APPROVE=True, DISALLOWED_WORDS=["", "  "])
+    set_dvt(settings, AUTO_APPROVE=True, DISALLOWED_WORDS=["", "  ", "\u200b"])
     assert classify("Ann", "hello") == CommentStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "via\u200bgra",  # zero-width space
+        "via\u00adgra",  # soft hyphen
+        "ｖｉａｇｒａ",  # full-width letters
+        "VIA\u200dGRA",  # zero-width joiner, capitals
+        "vi\u202eag\u202cra",  # bidi controls
+        "\ufeffviagra",  # byte order mark
+    ],
+)
+@pytest.mark.parametrize("field", ["author_name", "body"])
+def test_word_lists_match_the_normalized_name_and_text(
+    article, settings, spelling, field
+):
+    set_dvt(
+        settings,
+        AUTO_APPROVE=True,
+        DISALLOWED_WORDS=["viagra"],
+        MODERATION_WORDS=["ｆｒｅｅ money"],
+    )
+    comment = post(article, **{field: f"Cheap {spelling} here"})
+    assert Comment.objects.get(pk=comment.pk).status == CommentStatus.SPAM
+    assert classify("Ann", "FREE\u200b  money") == CommentStatus.PENDING
+
+
+def test_the_word_lists_and_the_duplicate_check_share_one_normaliser():
+    from wagtail_dvt.comments.text import fold, normalize_for_comparison
+
+    for spelling in ["via\u200bgra", "ｖｉａｇｒａ", "\u202eVIAGRA", "vi\u00adagra"]:
+        assert fold(spelling) == "viagra"
+        assert normalize_for_comparison(spelling) == "viagra"
 
 
 # -- moderator email --------------------------------------------------------

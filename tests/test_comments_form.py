@@ -15,12 +15,17 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from dvt_testing import make_article
+from dvt_testing import age_posts, home_page_model, make_article
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.comments.views import client_ip
-from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 
 ArticlePage = get_article_model()
 
@@ -261,9 +266,8 @@ def test_a_duplicate_of_a_hidden_comment_is_answered_as_a_new_one(
     client, article, status
 ):
     first = post(client, article)
-    Comment.objects.update(
-        posted_at=timezone.now() - timedelta(minutes=1), status=status
-    )
+    age_posts(minutes=1)
+    Comment.objects.update(status=status)
     repeated = post(client, article, author_name="ANN\u200b READER")
     assert (repeated.status_code, repeated["Location"]) == (
         first.status_code,
@@ -487,3 +491,87 @@ def test_a_post_reads_the_view_restrictions_once_past_wagtails_own_check(
     ]
     assert len(restriction_reads) == 2
     assert Comment.objects.filter(page=article).count() == 1
+
+
+# -- limits that fail closed ----------------------------------------------------
+
+
+def test_a_form_token_serves_one_comment(client, article, settings):
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0}
+    data = form_data(article)
+    assert client.post(comment_url(article), data).status_code == 303
+
+    again = client.post(
+        comment_url(article),
+        {**data, "body": "Again, from elsewhere."},
+        REMOTE_ADDR="198.51.100.77",
+    )
+
+    assert again.status_code == 400
+    assert "already been sent" in form_errors(again)
+    assert "Again, from elsewhere.</textarea>" in again.content.decode()
+    assert list(Comment.objects.values_list("body", flat=True)) == [
+        "Thank you,\nthis helped."
+    ]
+
+
+def test_a_flooded_post_keeps_its_token_for_later(client, article):
+    assert post(client, article, body="First.").status_code == 303
+    data = form_data(article, body="Second.")
+    assert client.post(comment_url(article), data).status_code == 429
+
+    age_posts(seconds=16)
+
+    assert client.post(comment_url(article), data).status_code == 303
+    assert Comment.objects.count() == 2
+
+
+def test_an_unknown_address_counts_as_one_shared_client(client, article):
+    """Behind a UNIX socket, REMOTE_ADDR is empty: the flood limit still holds."""
+    unknown = {"REMOTE_ADDR": ""}
+    assert post(client, article, body="First.", meta=unknown).status_code == 303
+    response = post(client, article, body="Second.", meta=unknown)
+
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 15
+    assert list(Comment.objects.values_list("body", "ip_address")) == [("First.", None)]
+    # Known addresses are not held up by the unknown ones.
+    assert post(client, article, body="Third.").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202enimda",
+        "nimda\u202c",
+        "\u2066nimda\u2069",
+        "\u200enimda\u200f",
+        "nim\u061cda",
+        "\u202b\u202a\u202dnimda",
+    ],
+)
+def test_bidi_controls_are_taken_out_of_names(client, article, name):
+    assert post(client, article, author_name=name).status_code == 303
+    assert Comment.objects.get().author_name == "nimda"
+
+
+def test_a_name_of_bidi_controls_only_is_missing(client, article):
+    response = post(client, article, author_name="\u202e\u202c")
+    assert response.status_code == 400
+    assert not Comment.objects.exists()
+
+
+def test_another_sites_host_cannot_post_to_this_sites_article(client, article):
+    from wagtail.models import Site
+
+    home_b = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=home_page_model()(title="B home", slug="b-home"))
+    )
+    Site.objects.create(hostname="b.localhost", port=80, root_page=home_b)
+
+    response = post(client, article, meta={"HTTP_HOST": "b.localhost"})
+
+    assert response.status_code == 404
+    assert not Comment.objects.exists()

@@ -1,16 +1,20 @@
-"""Two ``import_article`` processes importing the same documents at once.
+"""Concurrent writers: two ``import_article`` processes importing the same
+documents at once, and readers posting comments at the same moment.
 
 Runs on PostgreSQL only (the CI's second stage): SQLite serializes writers by
 locking the whole file, so it cannot show the race this guards against.
 """
 
+import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.db import connection
-from dvt_testing import REPO_ROOT, retitled
+from django.test import Client
+from dvt_testing import REPO_ROOT, make_article, retitled
 
 from wagtail_dvt.models import Comment, get_article_model
 
@@ -77,3 +81,81 @@ def test_two_processes_create_each_page_once(tmp_path, bundled_text):
     assert ArticlePage.objects.count() == DOCUMENTS
     assert Comment.objects.count() == DOCUMENTS * 19
     assert Page.find_problems() == ([], [], [], [], [])
+
+
+# -- Readers posting at once ----------------------------------------------------
+
+READERS = 10
+
+
+def post_at_once(bodies_by_worker):
+    """Each ``(client address, JSON body)`` posted to API v2 by its own thread,
+    with its own database connection, all released together by a barrier.
+
+    The status codes, in no particular order.
+    """
+    barrier = threading.Barrier(len(bodies_by_worker))
+    statuses = []
+
+    def worker(address, body):
+        try:
+            client = Client(REMOTE_ADDR=address)
+            barrier.wait(timeout=30)
+            response = client.post(
+                "/api/v2/comments/", json.dumps(body), content_type="application/json"
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in bodies_by_worker]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(statuses)
+
+
+def test_one_address_posting_to_ten_articles_at_once_gets_one_post(root_page, settings):
+    """The flood limit is per address, not per article: no article lock helps."""
+    settings.WAGTAIL_DVT = {"API_COMMENTS": "open", "NOTIFY_MODERATORS": False}
+    articles = [make_article(root_page, f"Raced {n}") for n in range(READERS)]
+
+    statuses = post_at_once(
+        [
+            (
+                "203.0.113.50",
+                {"article": page.pk, "author_name": "Racer", "body": f"Post {n}."},
+            )
+            for n, page in enumerate(articles)
+        ]
+    )
+
+    assert statuses == [202] + [429] * (READERS - 1)
+    assert Comment.objects.filter(author_name="Racer").count() == 1
+
+
+def test_one_token_posted_from_ten_addresses_at_once_serves_one_comment(
+    root_page, settings
+):
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FORM_TOKEN_MIN_AGE": 0}
+    page = make_article(root_page, "Raced token")
+    token = Client().get(f"/api/v2/comments/token/?article={page.pk}").json()["token"]
+
+    statuses = post_at_once(
+        [
+            (
+                f"198.51.100.{n + 1}",
+                {
+                    "article": page.pk,
+                    "author_name": "Racer",
+                    "body": f"Post {n}.",
+                    "token": token,
+                },
+            )
+            for n in range(READERS)
+        ]
+    )
+
+    assert statuses == [202] + [400] * (READERS - 1)
+    assert Comment.objects.filter(author_name="Racer").count() == 1

@@ -176,14 +176,21 @@ def test_a_french_reader_posts_and_reads_french_messages(client, french_article)
     notice = unescape(client.get(accepted["Location"]).content.decode())
     assert "Votre commentaire est en attente de modération." in notice
 
+    # The token served its comment: sending it again is refused, in French.
+    spent = client.post(url + "comment/", {**form, "body": "Encore merci !"})
+    assert spent.status_code == 400
+    assert "Ce formulaire a déjà été envoyé." in unescape(spent.content.decode())
+
     # The same text while it waits: answered as a new comment, not stored twice.
-    again = client.post(url + "comment/", form)
+    fresh = {**form, "token": token_from(client.get(url).content.decode())}
+    again = client.post(url + "comment/", fresh)
     assert again.status_code == 303
     assert Comment.objects.filter(page=french_article, author_name="Anne").count() == 1
 
     # Once it is public, a repeat is refused, in French.
     Comment.objects.filter(author_name="Anne").update(status=CommentStatus.APPROVED)
-    again = client.post(url + "comment/", form)
+    fresh = {**form, "token": token_from(client.get(url).content.decode())}
+    again = client.post(url + "comment/", fresh)
     assert again.status_code == 409
     assert "Vous avez déjà envoyé ce commentaire." in unescape(again.content.decode())
     assert Comment.objects.filter(page=french_article, author_name="Anne").count() == 1

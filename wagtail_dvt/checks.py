@@ -64,3 +64,42 @@ def check_api_comments_mode(app_configs=None, **kwargs):
             id="wagtail_dvt.E002",
         )
     ]
+
+
+@checks.register()
+def check_proxy_settings(app_configs=None, **kwargs):
+    """wagtail_dvt.W002: proxy settings that cannot give a client address.
+
+    Without an address every reader counts as one shared client for the
+    flood limit (it fails closed): a site that meant to read the proxy's
+    header would then refuse all but one comment per interval.
+    """
+    from django.conf import settings
+
+    configured = getattr(settings, "WAGTAIL_DVT", {}) or {}
+    header = configured.get("TRUSTED_PROXY_HEADER")
+    problems = []
+    if "TRUSTED_PROXY_COUNT" in configured and not header:
+        problems.append(
+            "TRUSTED_PROXY_COUNT is set but TRUSTED_PROXY_HEADER is not: the count "
+            "is ignored and the client address is REMOTE_ADDR."
+        )
+    count = configured.get("TRUSTED_PROXY_COUNT", 1)
+    if type(count) is not int or count < 1:
+        problems.append(f"TRUSTED_PROXY_COUNT is {count!r}; it must be 1 or more.")
+    if header is not None and (not isinstance(header, str) or not header.strip()):
+        problems.append(f"TRUSTED_PROXY_HEADER is {header!r}; it must name a header.")
+    return [
+        checks.Warning(
+            f"WAGTAIL_DVT proxy settings: {problem}",
+            hint=(
+                "Set TRUSTED_PROXY_HEADER to the header your proxy overwrites or "
+                'appends to (e.g. "X-Forwarded-For") and TRUSTED_PROXY_COUNT to '
+                "the number of proxies that append to it. Readers whose address "
+                "cannot be read share one flood interval. See docs/configuration.md."
+            ),
+            obj="settings.WAGTAIL_DVT",
+            id="wagtail_dvt.W002",
+        )
+        for problem in problems
+    ]

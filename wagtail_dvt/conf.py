@@ -47,6 +47,11 @@ DEFAULTS = {
     # that waits: seconds, or a datetime.timedelta. Sent by the first post
     # after the interval, or by the send_comment_notifications command.
     "NOTIFY_INTERVAL": 15 * 60,
+    # Seconds the moderators' mail waits on an unanswering SMTP server before
+    # it gives up (the batch is then sent after the next interval): a post may
+    # send the batch, and its reader must not wait. Caps the site's own
+    # timeout for this mail; None leaves the site's (EMAIL_TIMEOUT or MAILERS).
+    "MAIL_TIMEOUT": 2,
     # Age limits, in seconds, of the signed token in the page's comment form:
     # faster posts are bots, older forms have expired.
     "FORM_TOKEN_MIN_AGE": 2,

@@ -61,6 +61,70 @@ CODES_BY_STATUS = {
 }
 
 
+#: Most errors an answer lists, and the longest name or message in it: an
+#: error answer stays small whatever the request held (a body of a million
+#: unknown keys must not come back as a larger answer).
+MAX_ERRORS = 10
+MAX_ERROR_TEXT = 100
+
+
+def bounded_text(text: str) -> str:
+    """``text`` cut to :data:`MAX_ERROR_TEXT` characters."""
+    text = str(text)
+    if len(text) <= MAX_ERROR_TEXT:
+        return text
+    return text[: MAX_ERROR_TEXT - 1] + "…"
+
+
+def bounded_field_errors(errors: dict) -> dict:
+    """API v2's ``{field: [messages]}``, with at most :data:`MAX_ERRORS` fields.
+
+    The rest are counted under ``non_field_errors``.
+    """
+    items = list(errors.items())
+    bounded = {
+        bounded_text(field): [bounded_text(text) for text in messages[:MAX_ERRORS]]
+        for field, messages in items[:MAX_ERRORS]
+    }
+    if len(items) > MAX_ERRORS:
+        bounded.setdefault("non_field_errors", []).append(
+            f"And {len(items) - MAX_ERRORS} more fields with errors."
+        )
+    return bounded
+
+
+def bounded_error_items(items: list) -> list:
+    """API v3's error items (``loc``, ``msg``, ``type``), at most :data:`MAX_ERRORS`.
+
+    Names and messages are cut to :data:`MAX_ERROR_TEXT`, inputs dropped; the
+    rest are counted in a last item.
+    """
+    bounded = []
+    for item in items[:MAX_ERRORS]:
+        if not isinstance(item, dict):
+            continue
+        kept = {}
+        if "type" in item:
+            kept["type"] = bounded_text(item["type"])
+        if "loc" in item:
+            kept["loc"] = [
+                part if isinstance(part, int) else bounded_text(part)
+                for part in item["loc"][:MAX_ERRORS]
+            ]
+        if "msg" in item:
+            kept["msg"] = bounded_text(item["msg"])
+        bounded.append(kept)
+    if len(items) > MAX_ERRORS:
+        bounded.append(
+            {
+                "type": "too_many_errors",
+                "loc": ["body"],
+                "msg": f"And {len(items) - MAX_ERRORS} more errors.",
+            }
+        )
+    return bounded
+
+
 class BadBody(Exception):
     """A request body the comments endpoints cannot read, and the answer."""
 
@@ -134,6 +198,19 @@ def public_articles(request) -> QuerySet:
     of the article's, so one correlated ``NOT EXISTS`` finds a restriction on
     any of them, inside whatever query uses this one.
     """
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    articles = site_articles(request).filter(live=True)
+    return articles.exclude(Exists(restricted))
+
+
+def site_articles(request) -> QuerySet:
+    """Articles of the request's Site (and its translations' trees), any state.
+
+    What a post may name: a host serves, and takes comments for, its own
+    articles only, as it reads them.
+    """
     site = Site.find_for_request(request)
     if site is None:
         return get_article_model().objects.none()
@@ -143,11 +220,7 @@ def public_articles(request) -> QuerySet:
     in_site = Q()
     for root in roots:
         in_site |= Q(path__startswith=root.path)
-    restricted = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
-    )
-    articles = get_article_model().objects.filter(in_site, live=True)
-    return articles.exclude(Exists(restricted))
+    return get_article_model().objects.filter(in_site)
 
 
 def public_comments(request, article: int | None = None) -> QuerySet:
@@ -174,9 +247,9 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
     The client's address and user agent come from ``request``. Raises
     :class:`~wagtail_dvt.comments.admission.CommentRefused` as ``submit_comment()``
     does, and :class:`~wagtail_dvt.comments.admission.ArticleNotFound` for an id that
-    is no article.
+    is no article of the request's Site.
     """
-    page = get_article_model().objects.filter(pk=article_id).first()
+    page = site_articles(request).filter(pk=article_id).first()
     if page is None:
         raise ArticleNotFound()
     return submit_comment(

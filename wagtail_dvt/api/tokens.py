@@ -5,7 +5,7 @@
 - ``"token"`` (the default): anyone, with a per-article signed token fetched
   from the comments token endpoint and an empty honeypot field, the same
   protection as the page's form (its ``FORM_TOKEN_MIN_AGE`` and
-  ``FORM_TOKEN_MAX_AGE``);
+  ``FORM_TOKEN_MAX_AGE``); a token serves one comment;
 - ``"open"``: anyone, with no token (the flood limit and word lists only);
 - ``"authenticated"``: signed-in users only;
 - ``"off"``: nobody.
@@ -113,7 +113,7 @@ def api_comments_mode() -> str:
 
 def make_api_token(article) -> str:
     """A fresh API comment token for ``article``."""
-    return ApiTokenSigner().sign(str(article.pk))
+    return ApiTokenSigner().make(article.pk)
 
 
 def issue_api_token(request, article_id: int) -> dict:
@@ -138,12 +138,13 @@ def issue_api_token(request, article_id: int) -> dict:
     }
 
 
-def check_api_post(user, article_id: int, *, token: str, honeypot: str) -> None:
+def check_api_post(user, article_id: int, *, token: str, honeypot: str) -> str | None:
     """Refuse an API post the ``API_COMMENTS`` setting does not let through.
 
     ``user`` is the request's user, as the API authenticated it. Raises an
-    :class:`ApiPostRefused` subclass; returns ``None`` if the post may go on
-    to :func:`~wagtail_dvt.comments.admission.submit_comment`'s rules.
+    :class:`ApiPostRefused` subclass; if the post may go on to
+    :func:`~wagtail_dvt.comments.admission.submit_comment`'s rules, returns
+    the token it must spend there (``None`` in the modes without one).
     """
     mode = api_comments_mode()
     if mode == "off":
@@ -153,9 +154,10 @@ def check_api_post(user, article_id: int, *, token: str, honeypot: str) -> None:
     if honeypot:
         raise HoneypotFilled()
     if mode != "token":
-        return
+        return None
     if not token:
         raise TokenMissing()
     problem = ApiTokenSigner().problem(token, article_id)
     if problem:
         raise TOKEN_REFUSALS[problem]()
+    return token

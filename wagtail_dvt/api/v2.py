@@ -55,6 +55,7 @@ from .common import (
     RECEIVED_MESSAGE,
     REQUEST_TOO_LARGE,
     BadBody,
+    bounded_field_errors,
     check_body_size,
     filter_comments,
     listing_links,
@@ -490,13 +491,13 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             return self._refusal_response(InvalidComment(errors))
         article = fields.pop("article")
         try:
-            check_api_post(
+            token = check_api_post(
                 request.user,
                 article,
                 token=fields.pop(TOKEN_FIELD),
                 honeypot=fields.pop(HONEYPOT_FIELD),
             )
-            comment = submit_api_comment(request, article, **fields)
+            comment = submit_api_comment(request, article, token=token, **fields)
         except CommentRefused as refusal:
             return self._refusal_response(refusal)
 
@@ -572,7 +573,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
     def _refusal_response(refusal):
         data = {"message": refusal.message, "code": refusal.code}
         if getattr(refusal, "errors", None):
-            data["errors"] = refusal.errors
+            data["errors"] = bounded_field_errors(refusal.errors)
         return Response(
             data, status=refusal.status_code, headers=refusal_headers(refusal)
         )

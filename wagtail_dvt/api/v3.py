@@ -48,6 +48,7 @@ from .common import (
     UNSUPPORTED_MEDIA_TYPE,
     BadBody,
     as_moment,
+    bounded_error_items,
     check_body_size,
     listing_links,
     page_html_url,
@@ -259,7 +260,7 @@ PROBLEM_SCHEMA = {
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
     "(`invalid_comment`), or without a valid token (`token_missing`, "
-    "`token_invalid`, `token_expired`, `too_fast`, `honeypot`).",
+    "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
     401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
     "(`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
@@ -314,8 +315,15 @@ def _problem(status: int, detail: str, code: str, errors=None) -> HttpResponse:
 def _with_code(response: HttpResponse, code: str | None = None) -> HttpResponse:
     """Give a problem-details answer a ``code``, by status unless given one."""
     data = json.loads(response.content)
+    changed = False
+    if isinstance(data.get("errors"), list):
+        # Small whatever was sent: one error per unknown key could be megabytes.
+        data["errors"] = bounded_error_items(data["errors"])
+        changed = True
     if "code" not in data:
         data["code"] = code or CODES_BY_STATUS.get(response.status_code, "error")
+        changed = True
+    if changed:
         response.content = json.dumps(data)
     return response
 
@@ -508,7 +516,7 @@ def create_comment(
     a ``code`` when it is refused.
     """
     try:
-        check_api_post(
+        token = check_api_post(
             request.user, data.article, token=data.token, honeypot=data.honeypot
         )
         comment = submit_api_comment(
@@ -517,6 +525,7 @@ def create_comment(
             author_name=data.author_name,
             body=data.body,
             email=data.email or "",
+            token=token,
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)

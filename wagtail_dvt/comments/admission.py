@@ -7,34 +7,40 @@ modelled on WordPress's ``wp_allow_comment``:
 1. The page must be a live, public article with comments open
    (404 or 403 otherwise).
 2. The name and comment are required and length-limited; the email is
-   optional (400).
+   optional (400). Direction controls are taken out of the name.
 3. The same name and text on the same article, once normalized
    (:func:`~wagtail_dvt.comments.text.normalize_for_comparison`), is a
    duplicate: of an approved comment, it is refused (409); of a hidden one
    (pending, spam or rejected), it is answered as a new pending comment would
    be and not stored again, so that nobody can confirm a guessed hidden
-   comment.
+   comment. Like a new comment, it starts the flood interval and spends its
+   token, so no later answer tells it apart either.
 4. A second comment from one client address within ``FLOOD_INTERVAL``
-   seconds is refused with a ``retry_after`` (429).
-5. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
+   seconds is refused with a ``retry_after`` (429). Clients whose address is
+   unknown share one interval.
+5. A form or API token serves one comment (400 ``token_used`` after that);
+   a refused post does not spend it.
+6. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
-   otherwise it is pending, or approved with ``AUTO_APPROVE``.
+   otherwise it is pending, or approved with ``AUTO_APPROVE``. Words match
+   the normalized name, email and text, so ``via\u200bgra`` is "viagra".
 
 A comment posted on an alias of an article (``Page.create_alias()``) belongs
 to the article itself, whose rules then apply: aliases hold no comments.
 
-Rules 3 and 4 read the database inside a transaction that first locks the
-article's row, so concurrent requests for one article, in any number of worker
-processes, are checked one after another.
+Rule 3 reads the database inside a transaction that first locks the article's
+row, so concurrent requests for one article, in any number of worker
+processes, are checked one after another; rules 4 and 5 each check and record
+in one statement under a unique key (:mod:`~wagtail_dvt.comments.limits`), so
+they hold across articles too.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
-import math
 import re
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,8 +49,9 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import get_setting
 from ..models import Comment, CommentStatus, comments_source_id, get_article_model
 from .forms import CommentFieldsForm
+from .limits import claim_flood_slot, spend_token
 from .links import urlize
-from .text import comment_fingerprint
+from .text import comment_fingerprint, normalize_for_comparison
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +119,16 @@ class CommentFlood(CommentRefused):
         super().__init__(message)
 
 
+class TokenUsed(CommentRefused):
+    """The form's or the API's token already served a comment."""
+
+    status_code = 400
+    code = "token_used"
+    default_message = _(
+        "This form has already been sent. Please send your comment again."
+    )
+
+
 def submit_comment(
     page,
     *,
@@ -120,6 +137,7 @@ def submit_comment(
     email="",
     ip_address=None,
     user_agent="",
+    token=None,
 ) -> Comment:
     """Check a reader's comment against the admission rules and store it.
 
@@ -132,8 +150,10 @@ def submit_comment(
 
     ``ip_address`` and ``user_agent`` come from the request, never from the
     reader's input; an invalid ``ip_address`` is a programming error
-    (``ValueError``). The status and the time are not arguments: readers
-    cannot choose them.
+    (``ValueError``), and ``None`` is an unknown client. ``token`` is the
+    form's or API's token, already checked for its signature and age: it is
+    spent here, with the comment. The status and the time are not arguments:
+    readers cannot choose them.
     """
     if ip_address is not None:
         ip_address = str(ipaddress.ip_address(ip_address))
@@ -178,12 +198,16 @@ def submit_comment(
         if CommentStatus.APPROVED in repeated:
             raise DuplicateComment()  # Public anyway: saying so reveals nothing.
 
-        retry_after = _flood_retry_after(ip_address, now)
+        interval = get_setting("FLOOD_INTERVAL")
+        retry_after = interval and claim_flood_slot(ip_address, now, interval)
         if retry_after:
             raise CommentFlood(retry_after)
+        if token is not None and not spend_token(token, now):
+            raise TokenUsed()  # Rolls back the flood slot: nothing was posted.
 
         if repeated:
-            # A hidden comment: answered as a new pending one, stored once.
+            # A hidden comment: answered as a new pending one, stored once,
+            # after it took the flood slot and the token as a new one does.
             return Comment(
                 page=article,
                 author_name=fields["author_name"],
@@ -236,27 +260,16 @@ def notify_moderators_after_commit():
         )
 
 
-def _flood_retry_after(ip_address, now):
-    """Seconds until ``ip_address`` may post again; 0 if it may now."""
-    interval = get_setting("FLOOD_INTERVAL")
-    if ip_address is None or not interval:
-        return 0
-    last = (
-        Comment.objects.filter(
-            ip_address=ip_address, posted_at__gt=now - timedelta(seconds=interval)
-        )
-        .order_by("-posted_at")
-        .values_list("posted_at", flat=True)
-        .first()
-    )
-    if last is None:
-        return 0
-    return max(1, math.ceil(interval - (now - last).total_seconds()))
-
-
 def classify(author_name, body, *, email="", ip_address="", user_agent=""):
-    """The status a new comment gets from the word lists and its links."""
-    haystack = "\n".join([author_name, email, body, ip_address, user_agent])
+    """The status a new comment gets from the word lists and its links.
+
+    The lists match the normalized text, as the duplicate check compares it:
+    zero-width characters, soft hyphens and full-width letters hide no word.
+    """
+    haystack = "\n".join(
+        normalize_for_comparison(field)
+        for field in (author_name, email, body, ip_address, user_agent)
+    )
     if _matches(haystack, get_setting("DISALLOWED_WORDS")):
         return CommentStatus.SPAM
     max_links = get_setting("MAX_LINKS")
@@ -280,5 +293,12 @@ def count_links(text):
 
 
 def _matches(text, words):
-    text = text.casefold()
-    return any(word.strip() and word.strip().casefold() in text for word in words)
+    """Whether normalized ``text`` holds any of ``words``, normalized alike."""
+    return any(word in text for word in _normalized_words(tuple(words)))
+
+
+@functools.lru_cache(maxsize=4)
+def _normalized_words(words):
+    """A word list, normalized once per setting's value; blank entries dropped."""
+    normalized = (normalize_for_comparison.__wrapped__(word) for word in words)
+    return tuple(word for word in normalized if word)

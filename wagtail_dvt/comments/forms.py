@@ -7,6 +7,7 @@ validates with it, so the page's form and the API share one set of rules.
 and a signed timestamp token, as django-contrib-comments does.
 """
 
+import secrets
 import time
 
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
 from ..models import validate_one_line
-from .text import store_newlines
+from .text import store_newlines, without_bidi_controls
 
 # The model's column width; a larger setting cannot raise it.
 NAME_COLUMN_LENGTH = 255
@@ -36,10 +37,23 @@ class StoredTextField(forms.CharField):
         return store_newlines(super().to_python(value))
 
 
+class NameField(forms.CharField):
+    """A reader's name, without direction controls.
+
+    A right-to-left override makes ``\u202enimda`` show as "admin" and turns
+    around whatever follows the name on the page; the controls are invisible,
+    so taking them out loses nothing the reader meant to show.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return without_bidi_controls(value).strip() if value else value
+
+
 class CommentFieldsForm(forms.Form):
     """A reader's name, optional email and comment text."""
 
-    author_name = forms.CharField(label=_("Name"), validators=[validate_one_line])
+    author_name = NameField(label=_("Name"), validators=[validate_one_line])
     email = forms.EmailField(
         label=_("Email (optional)"),
         required=False,
@@ -63,10 +77,13 @@ class CommentFieldsForm(forms.Form):
 
 
 class FormTokenSigner(signing.TimestampSigner):
-    """Signs the page id with the time the form was rendered, to the millisecond.
+    """Signs the page id and a nonce with the time the form was rendered, to the
+    millisecond.
 
     Django's whole-second timestamps could pass a form posted 1.1 s after it
-    was shown as 2 s old; milliseconds keep the minimum age exact.
+    was shown as 2 s old; milliseconds keep the minimum age exact. The nonce
+    makes each token unique, so that two readers who load a page in the same
+    millisecond can each spend their own (a token serves one comment).
     """
 
     #: Subclasses sign other kinds of token with a salt of their own, so that
@@ -88,7 +105,9 @@ class FormTokenSigner(signing.TimestampSigner):
         """
         # The plain Signer checks the signature; the timestamp is ours to read.
         value = signing.Signer.unsign(self, token)
-        signed_page_id, _sep, stamp = value.rpartition(self.sep)
+        signed, _sep, stamp = value.rpartition(self.sep)
+        # "page:nonce", or "page" in tokens made before nonces.
+        signed_page_id = signed.partition(self.sep)[0]
         if signed_page_id != str(page_id):
             raise signing.BadSignature("The token belongs to another page.")
         try:
@@ -116,10 +135,14 @@ class FormTokenSigner(signing.TimestampSigner):
             return "too_fast"
         return None
 
+    def make(self, page_id) -> str:
+        """A fresh, unique token for page ``page_id``."""
+        return self.sign(f"{page_id}{self.sep}{secrets.token_urlsafe(8)}")
+
 
 def make_form_token(page):
     """A fresh token for the comment form on ``page``."""
-    return FormTokenSigner().sign(str(page.pk))
+    return FormTokenSigner().make(page.pk)
 
 
 class FreshValueField(forms.CharField):
@@ -174,7 +197,9 @@ class CommentForm(CommentFieldsForm):
         return cleaned_data
 
     def comment_fields(self):
-        """The cleaned reader's fields, as :func:`submit_comment` takes them."""
+        """The cleaned reader's fields and token, as :func:`submit_comment` takes
+        them: the token is spent with the comment."""
         return {
-            name: self.cleaned_data[name] for name in ("author_name", "email", "body")
+            name: self.cleaned_data[name]
+            for name in ("author_name", "email", "body", "token")
         }

@@ -13,9 +13,10 @@ A batch is sent by :func:`send_due_notifications`, which runs
 
 The interval is claimed with a conditional update of one row
 (:class:`~wagtail_dvt.models.ModeratorNotificationState`), so two processes
-never both send; each comment is marked ``announced_at`` in the same
-transaction, so none is announced twice. If the mail server cannot be reached,
-the failure is logged and the comments stay waiting for the next batch.
+never both send. Each comment is marked ``announced_at`` only once a message
+listing it was sent: if the mail server cannot be reached, or does not answer
+within ``MAIL_TIMEOUT`` seconds, or the process dies while sending, the
+failure is logged and the comments wait for the next batch.
 Messages are sent as Wagtail's own notifications are
 (``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header, each
 moderator's preferred admin language and time zone).
@@ -27,6 +28,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
@@ -113,13 +115,9 @@ def send_due_notifications(now=None) -> BatchResult:
     if not recipients:
         return BatchResult()
 
-    with transaction.atomic():
-        if not _claim_batch(now):
-            return BatchResult()
-        ids = list(waiting_comments().values_list("pk", flat=True))
-        Comment.objects.filter(pk__in=ids, announced_at__isnull=True).update(
-            announced_at=now
-        )
+    if not _claim_batch(now):
+        return BatchResult()
+    ids = list(waiting_comments().values_list("pk", flat=True))
     if not ids:
         return BatchResult()
 
@@ -127,8 +125,11 @@ def send_due_notifications(now=None) -> BatchResult:
     sent, failed = _send(messages)
     if not sent:
         # Nobody was told: the comments wait for the next batch.
-        Comment.objects.filter(pk__in=ids, announced_at=now).update(announced_at=None)
         return BatchResult(0, 0, failed)
+    # Only now: a batch that was not sent stays waiting, whatever happened.
+    Comment.objects.filter(pk__in=ids, announced_at__isnull=True).update(
+        announced_at=now
+    )
     logger.info("Emailed %d moderator(s) about %d waiting comment(s)", sent, len(ids))
     return BatchResult(len(ids), sent, failed)
 
@@ -243,18 +244,27 @@ def _listing_url(base_url):
 
 
 def _send(messages):
-    """``(sent, failed)``: each message on its own, through one connection."""
+    """``(sent, failed)``: each message on its own, through one connection.
+
+    A network failure (a refused connection, a server that stops answering)
+    ends the batch: each further message would wait ``MAIL_TIMEOUT`` again.
+    """
     sent = failed = 0
     try:
         connection = mailer()
+        _cap_timeout(connection)
         connection.open()
     except Exception:
         logger.exception("Could not connect to the mail server to email moderators")
         return 0, len(messages)
     try:
-        for message in messages:
+        for number, message in enumerate(messages):
             try:
                 sent += connection.send_messages([message]) or 0
+            except (TimeoutError, ConnectionError, SMTPServerDisconnected):
+                failed += len(messages) - number
+                logger.exception("Lost the mail server while emailing moderators")
+                break
             except Exception:
                 failed += 1
                 logger.exception("Could not email moderator %s", message.to[0])
@@ -264,6 +274,20 @@ def _send(messages):
         except Exception:
             logger.warning("Could not close the mail connection", exc_info=True)
     return sent, failed
+
+
+def _cap_timeout(connection):
+    """Wait at most ``MAIL_TIMEOUT`` seconds on the server, whatever the site set.
+
+    Django's SMTP backend has no timeout unless the site gives one, so a
+    server that accepts connections and never answers held the reader's post
+    for as long as the operating system let it.
+    """
+    limit = get_setting("MAIL_TIMEOUT")
+    if limit is None or not hasattr(connection, "timeout"):
+        return
+    if connection.timeout is None or connection.timeout > limit:
+        connection.timeout = limit
 
 
 def mailer():
