@@ -17,11 +17,25 @@ from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, REPO_ROOT, line_of, retitle
 from wagtail.models import GroupPagePermission, PageLogEntry
 
 from wagtail_dvt.importer.jobs import ImportJob
-from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+from wagtail_dvt.models import (
+    Comment,
+    CommentStatus,
+    get_article_model,
+    get_base_page_model,
+)
 
 ArticlePage = get_article_model()
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 INDEX = reverse("wagtail_dvt_import:index")
+
+
+def page_permission(action):
+    """Wagtail's page permission, of the site's base page model."""
+    Page = get_base_page_model()
+    return Permission.objects.get(
+        content_type__app_label=Page._meta.app_label,
+        codename=f"{action}_{Page._meta.model_name}",
+    )
 
 
 def group_with(name, *permissions):
@@ -272,7 +286,7 @@ def test_parent_where_the_user_may_not_add_is_refused(
     GroupPagePermission.objects.create(
         group=section,
         page=child,
-        permission=Permission.objects.get(codename="add_page"),
+        permission=page_permission("add"),
     )
     client.force_login(editor)
     response = post_upload(client, root_page, upload("a.txt", bundled_text))
@@ -301,7 +315,7 @@ def test_overwrite_needs_the_publish_permission_on_the_page(
     GroupPagePermission.objects.create(
         group=group_with("Elsewhere publishers"),
         page=elsewhere,
-        permission=Permission.objects.get(codename="publish_page"),
+        permission=page_permission("publish"),
     )
     editor.groups.add(Group.objects.get(name="Elsewhere publishers"))
     client.force_login(editor)
