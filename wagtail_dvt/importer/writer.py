@@ -452,7 +452,7 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
         if needs_revision:
             for name, value in fields.items():
                 setattr(state.draft, name, value)
-            revision = state.draft.save_revision(user=options.user)
+            revision = state.draft.save_revision(user=options.user, log_action=True)
             ImportedRevision.objects.create(revision=revision)
         if publishes:
             (revision if needs_revision else page.latest_revision).publish(
