@@ -412,3 +412,53 @@ def test_default_backend_runs_the_task_once_the_confirm_commits(
     confirm(client, only_job())
     assert only_job().status == ImportJob.Status.DONE
     assert ArticlePage.objects.filter(live=True).count() == 6
+
+
+def test_reimport_of_a_changed_document_is_logged_under_the_user(
+    client, users, root_page, bundled_text
+):
+    superuser = users["superuser"]
+    client.force_login(superuser)
+    post_upload(client, root_page, upload("a.txt", bundled_text))
+    confirm(client, only_job())
+    changed = bundled_text.replace("Conclusion", "In conclusion", 1)
+    post_upload(client, root_page, upload("a.txt", changed))
+    job = ImportJob.objects.get(status=ImportJob.Status.PREVIEWED)
+    confirm(client, job)
+    page = ArticlePage.objects.get(slug=BUNDLED_SLUG)
+    job.refresh_from_db()
+    assert [outcome["action"] for outcome in job.results] == ["updated"]
+    edits = PageLogEntry.objects.filter(page=page, action="wagtail.edit")
+    assert list(edits.values_list("user", flat=True)) == [superuser.pk]
+    assert page.live_revision.user == superuser
+
+
+def test_recent_imports_lead_back_to_each_job(client, users, root_page, bundled_text):
+    client.force_login(users["editor"])
+    post_upload(client, root_page, upload("a.txt", bundled_text))
+    job = only_job()
+    html = client.get(INDEX).content.decode()
+    assert reverse("wagtail_dvt_import:job", args=[job.pk]) in html
+    client.force_login(users["superuser"])
+    html = client.get(INDEX).content.decode()
+    assert reverse("wagtail_dvt_import:job", args=[job.pk]) not in html
+
+
+def test_a_retried_task_resumes_after_the_documents_done(
+    client, users, root_page, bundled_text
+):
+    from wagtail_dvt.importer.job_runner import run_job
+
+    client.force_login(users["superuser"])
+    post_upload(client, root_page, zipped("six.zip", many_documents(bundled_text, 6)))
+    job = only_job()
+    # A worker killed after the first batch: one result recorded, still running.
+    job.status = ImportJob.Status.RUNNING
+    job.results = [{"source": "six.zip/doc0.txt", "error": "not retried"}]
+    job.save()
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.results[0]["error"] == "not retried"
+    assert [outcome["action"] for outcome in job.results[1:]] == ["created"] * 5
+    assert ArticlePage.objects.count() == 5

@@ -199,8 +199,18 @@ class ChooseView(ImportersOnlyMixin, WagtailAdminTemplateMixin, FormView):
     header_icon = "upload"
     form_class = ImportForm
 
+    #: The user's latest imports listed under the form, to come back to.
+    recent_imports = 10
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = ImportJob.objects.filter(user=self.request.user).order_by(
+            "-created_at"
+        )[: self.recent_imports]
+        return context
 
     def form_valid(self, form):
         data = form.cleaned_data
