@@ -25,6 +25,7 @@ from dvt_testing import BUNDLED_TITLE, retitled
 from playwright.sync_api import expect
 
 from wagtail_dvt.importer import BUNDLED_DOCUMENT
+from wagtail_dvt.models import get_base_page_model
 
 ZIPPED_TITLES = [f"Imported in the browser {n}" for n in (1, 2, 3)]
 
@@ -106,9 +107,10 @@ def test_editor_uploads_previews_confirms_and_finds_the_pages(
 
 def _pages_titled(live_site, titles):
     """``(title, live)`` of the pages with these titles, read from the site's DB."""
+    table = get_base_page_model()._meta.db_table  # the swapped site's own
     with sqlite3.connect(live_site.database) as connection:
         placeholders = ",".join("?" * len(titles))
         return connection.execute(
-            f"SELECT title, live FROM wagtailcore_page WHERE title IN ({placeholders})",  # noqa: S608
+            f"SELECT title, live FROM {table} WHERE title IN ({placeholders})",  # noqa: S608
             titles,
         ).fetchall()
