@@ -141,6 +141,7 @@ test-swapped:
 # make test; set DATABASE_URL to measure on PostgreSQL (comment_load needs it).
 bench: $(INSTALL_STAMP)
 	$(VENV_PYTHON) bench/import_throughput.py
+	$(VENV_PYTHON) bench/admin_import.py
 	$(VENV_PYTHON) bench/api_latency.py
 	$(VENV_PYTHON) bench/render_comments.py
 	$(PIP) install --quiet -e ".[peer]"

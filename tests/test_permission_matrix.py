@@ -21,6 +21,7 @@ address, and the count of pending comments are for moderators only.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from dvt_testing import (
     COMMENT_ROW_FIELDS,
+    REPO_ROOT,
     comment_rows,
     editor_form_data,
     forged_comment_fields,
@@ -37,6 +39,7 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
+from wagtail_dvt.importer.job_runner import create_job
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
 ArticlePage = get_article_model()
@@ -86,6 +89,8 @@ class Outcome:
     #: Text the response must, or must not, contain.
     shows: tuple[str, ...] = ()
     hides: tuple[str, ...] = ()
+    #: How many article pages the request creates; None: not checked.
+    pages_added: int | None = None
 
 
 def ok(*statuses, **kwargs):
@@ -127,6 +132,8 @@ class World:
     home: object
     comments: dict[str, Comment]
     users: dict[str, object] = field(default_factory=dict)
+    #: The editor's upload in "Import articles", previewed, not confirmed.
+    import_job: object = None
 
 
 def make_comment(page, key, status, **fields):
@@ -200,6 +207,15 @@ def world(root_page, django_user_model, settings):
         world.users[name] = user
     world.users[SUPERUSER] = django_user_model.objects.create_superuser(
         SUPERUSER, "superuser@example.com"
+    )
+    world.import_job = create_job(
+        world.users[EDITOR],
+        root_page,
+        [("sections.txt", IMPORTED_DOCUMENT.read_bytes())],
+        locale="",
+        publish=False,
+        overwrite=False,
+        comment_status=CommentStatus.PENDING,
     )
     # A moderator's edit of the pending comment, for the history views.
     log(
@@ -318,6 +334,36 @@ def added_comment_data(world):
         "author_name": "Added in the admin",
         "body": "Added",
         "status": CommentStatus.APPROVED,
+    }
+
+
+IMPORT_INDEX = const(reverse("wagtail_dvt_import:index"))
+#: A document without comments: an allowed import adds a page and no comment.
+IMPORTED_DOCUMENT = REPO_ROOT / "tests" / "fixtures" / "sections.txt"
+
+
+def import_upload_data(world):
+    document = io.BytesIO(IMPORTED_DOCUMENT.read_bytes())
+    document.name = "sections.txt"
+    return {
+        "parent": world.home.pk,
+        "documents": [document],
+        "comment_status": CommentStatus.APPROVED,
+    }
+
+
+def import_job_url(name):
+    return lambda world: reverse(name, args=[world.import_job.pk])
+
+
+def importers_only(editor, superuser):
+    """Users who may add pages: the editor and the superuser."""
+    return {
+        ANONYMOUS: LOGIN,
+        BARE_ADMIN: DENIED,
+        EDITOR: editor,
+        MODERATOR: DENIED,
+        SUPERUSER: superuser,
     }
 
 
@@ -577,6 +623,23 @@ MATRIX = [
         GET(const(f"/api/v2/pages/?type={ArticlePage._meta.label}&fields=*")),
         same_for_all(ok(200, shows=(APPROVED_BODY,))),
     ),
+    # -- Import articles: only the uploader sees and confirms an upload --------
+    ("import form", GET(IMPORT_INDEX), importers_only(ok(200), ok(200))),
+    (
+        "import upload and preview",
+        POST(IMPORT_INDEX, import_upload_data),
+        importers_only(ok(302, pages_added=0), ok(302, pages_added=0)),
+    ),
+    (
+        "import preview of the editor's upload",
+        GET(import_job_url("wagtail_dvt_import:job")),
+        importers_only(ok(200), ok(404)),
+    ),
+    (
+        "import confirm of the editor's upload",
+        POST(import_job_url("wagtail_dvt_import:confirm")),
+        importers_only(ok(302, pages_added=1), ok(404, pages_added=0)),
+    ),
 ]
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -687,3 +750,5 @@ def test_permission_matrix(client, world, request_, user, outcome):
         assert after == before
     new_pages = ArticlePage.objects.exclude(pk__in=pages_before)
     assert not Comment.objects.filter(page__in=new_pages).exists()
+    if outcome.pages_added is not None:
+        assert new_pages.count() == outcome.pages_added

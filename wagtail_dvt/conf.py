@@ -17,6 +17,10 @@ DEFAULTS = {
     # Largest document, in bytes, that the importer reads (files and stdin);
     # the bundled article is 10 kB.
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    # An upload in the admin's "Import articles": its total size once
+    # uncompressed, in bytes, and its number of documents.
+    "IMPORT_MAX_TOTAL_BYTES": 100 * 1024 * 1024,
+    "IMPORT_MAX_FILES": 500,
     # Approved comments shown per page of an article; links lead to the rest.
     "COMMENTS_PER_PAGE": 50,
     # Most approved comments embedded in an article's API representation,

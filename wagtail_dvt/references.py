@@ -69,10 +69,12 @@ def references_updated_without_comments(article, *, raw=False):
     with disable_reference_index_auto_update():
         yield
     if not raw:
-        from .tasks import update_article_references
+        from .tasks import enqueue_on_commit, update_article_references
 
         meta = article._meta
-        update_article_references.enqueue(meta.app_label, meta.model_name, article.pk)
+        enqueue_on_commit(
+            update_article_references, meta.app_label, meta.model_name, article.pk
+        )
 
 
 def index_article(app_label, model_name, pk) -> None:

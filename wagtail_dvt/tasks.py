@@ -1,14 +1,44 @@
-"""The plugin's background tasks (``django-tasks``, which Wagtail depends on).
+"""The plugin's tasks, for Django's Tasks framework: thin calls into each concern.
 
-Each is a thin, idempotent call into the module of its concern, taking ids.
+Through the ``django_tasks`` backport, on every supported Django, as Wagtail's
+own ``wagtail/tasks.py`` does: on Django 6 too, ``TASKS`` names backends of
+``django_tasks`` (``django_tasks.backends.immediate.ImmediateBackend`` by
+default, or a worker's such as ``django_tasks_db``). Each task takes ids, never
+objects, and is idempotent, so that a worker may retry it.
 """
 
+from __future__ import annotations
+
+from django.db import transaction
 from django_tasks import task
 
-from . import references
+
+def enqueue_on_commit(task_, *args, **kwargs) -> None:
+    """Enqueue ``task_`` once the current transaction commits, or at once.
+
+    A worker must not look for rows that are not committed yet, and nothing is
+    enqueued for a transaction that rolls back.
+    """
+
+    # A named function, not functools.partial: before Django 6.1, on_commit
+    # crashes while logging a failing partial.
+    def enqueue():
+        task_.enqueue(*args, **kwargs)
+
+    transaction.on_commit(enqueue)
 
 
 @task()
 def update_article_references(app_label, model_name, pk):
     """Update an article's reference index entries, without its comments."""
+    from . import references
+
     references.index_article(app_label, model_name, pk)
+
+
+@task()
+def run_import_job(job_id: str) -> None:
+    """Import the documents of a confirmed admin upload."""
+    from .importer.job_runner import run_job
+
+    run_job(job_id)

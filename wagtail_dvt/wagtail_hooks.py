@@ -46,3 +46,26 @@ def register_article_page_viewset():
     from .admin.page_listing import ArticlePageViewSet
 
     return ArticlePageViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    from django.urls import include, path
+
+    from .admin import imports
+
+    return [
+        path(
+            "dvt-import/",
+            include(
+                (imports.urlpatterns, imports.app_name), namespace=imports.app_name
+            ),
+        )
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    from .admin.imports import menu_item
+
+    return menu_item()

@@ -27,6 +27,8 @@ SCREENSHOTS = os.environ.get("WAGTAIL_DVT_SCREENSHOTS") == "1"
 # Generous: CI machines have two cores and run the rest of the suite too.
 TIMEOUT_MS = 30_000
 USERNAME = "editor"
+#: A member of Wagtail's "Editors" group, with the same password.
+PAGE_EDITOR = "page-editor"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a throwaway test server
 
 

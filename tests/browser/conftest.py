@@ -32,6 +32,7 @@ from browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     CROWDED_COMMENTS,
+    PAGE_EDITOR,
     PASSWORD,
     TIMEOUT_MS,
     USERNAME,
@@ -57,6 +58,12 @@ result = import_document()
 get_user_model().objects.create_superuser(
     os.environ["BROWSER_USERNAME"], "editor@example.com", os.environ["BROWSER_PASSWORD"]
 )
+# A member of Wagtail's "Editors" group: adds pages, never publishes.
+from django.contrib.auth.models import Group
+get_user_model().objects.create_user(
+    os.environ["BROWSER_PAGE_EDITOR"], "pages@example.com",
+    os.environ["BROWSER_PASSWORD"],
+).groups.add(Group.objects.get(name="Editors"))
 
 # An article with more comments than an InlinePanel could post under
 # DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000, seeded in bulk.
@@ -164,6 +171,7 @@ def live_site(browser_prerequisites, tmp_path_factory):
         ),
         "BROWSER_USERNAME": USERNAME,
         "BROWSER_PASSWORD": PASSWORD,
+        "BROWSER_PAGE_EDITOR": PAGE_EDITOR,
         "BROWSER_CROWDED_COMMENTS": str(CROWDED_COMMENTS),
         "PYTHONUNBUFFERED": "1",
         # Absolute URLs (WAGTAILAPI_BASE_URL) lead to this server.

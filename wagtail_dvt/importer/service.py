@@ -91,6 +91,7 @@ def import_documents(
     timezone: str | tzinfo | None = None,
     comment_status: str | None = None,
     batch_size: int = 100,
+    user=None,
 ) -> Iterator[ImportResult | DocumentError]:
     """Import many documents, yielding one outcome per source, in order.
 
@@ -99,10 +100,11 @@ def import_documents(
     ``batch_size``, one transaction each, with new pages created in bulk; a
     document that cannot be imported is yielded as its :class:`DocumentError`
     and writes nothing, and the others still land. Options are those of
-    :func:`import_document`.
+    :func:`import_document`; ``user`` is who imports, named in the pages'
+    audit log and revisions.
     """
     options = _write_options(
-        parent, locale, publish, dry_run, overwrite, timezone, comment_status
+        parent, locale, publish, dry_run, overwrite, timezone, comment_status, user
     )
     batch = []
     for source in sources:
@@ -206,7 +208,7 @@ def _too_large(name: str, limit: int) -> DocumentError:
 
 
 def _write_options(
-    parent, locale, publish, dry_run, overwrite, timezone, comment_status
+    parent, locale, publish, dry_run, overwrite, timezone, comment_status, user=None
 ):
     return WriteOptions(
         parent=resolve_parent(parent, locale=locale),
@@ -215,6 +217,7 @@ def _write_options(
         comment_status=comment_status or get_setting("IMPORT_COMMENT_STATUS"),
         dry_run=dry_run,
         overwrite=overwrite,
+        user=user,
     )
 
 

@@ -121,6 +121,8 @@ class WriteOptions:
     #: In a dry run, what the pages would hold by now, by slug: a document
     #: given twice is reported as the real run would treat it.
     simulated: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Who imports, for the audit log and revisions; None for a command.
+    user: object = field(default=None, compare=False)
 
 
 @dataclass
@@ -364,6 +366,7 @@ def _log_entries(pages, revisions, now, options):
             timestamp=now,
             data={},
             page=page,
+            user=options.user,
             revision=revision if action == "wagtail.publish" else None,
             content_changed=True,
         )
@@ -452,10 +455,12 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
             for name, value in fields.items():
                 setattr(state.draft, name, value)
             _describe_if_empty(state.draft, document)
-            revision = state.draft.save_revision()
+            revision = state.draft.save_revision(user=options.user, log_action=True)
             ImportedRevision.objects.create(revision=revision)
         if publishes:
-            (revision if needs_revision else page.latest_revision).publish()
+            (revision if needs_revision else page.latest_revision).publish(
+                user=options.user
+            )
         comments = Comment.objects.bulk_create(
             _new_comment(page, comment, posted_at, options)
             for comment, posted_at in new_comments
