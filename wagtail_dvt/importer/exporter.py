@@ -16,6 +16,7 @@ from django.utils import timezone as django_timezone
 from ..models import ArticlePageMixin, CommentStatus
 from .errors import ParseError
 from .formatter import format_document
+from .identity import source_key
 from .parser import parse_document
 from .types import ArticleDocument, ReaderComment, Section
 
@@ -55,12 +56,19 @@ def article_document(
         )
         for comment in page.reader_comments.filter(status__in=statuses)
     )
+    # The key is written only when the page's title, date or author no longer
+    # give it: an unchanged article exports to the very text it was imported
+    # from, which importers before format 2 read too.
+    key = page.dvt_source_key
+    if key == source_key(page.title, page.date, page.author):
+        key = ""
     return ArticleDocument(
         title=page.title,
         author=page.author,
         date=page.date,
         sections=sections,
         comments=comments,
+        source_key=key or None,
     )
 
 
@@ -71,10 +79,10 @@ class ExportError(Exception):
 def export_document(page: ArticlePageMixin, *, timezone: tzinfo, **kwargs) -> str:
     """The page as export-format text; see :func:`article_document`.
 
-    The text is read back before it is returned: a comment whose text looks
-    like the format's own structure (a time line, a repeated name) or an
-    edited section that reads differently would not import as it was, so it
-    raises :class:`ExportError` instead of writing a file that loses content.
+    The text is read back before it is returned: comment lines that look like
+    the format's own structure are escaped (format 2), and an edited section
+    that would read differently raises :class:`ExportError` instead of
+    writing a file that loses content.
     """
     document = article_document(page, timezone=timezone, **kwargs)
     text = format_document(document)
@@ -98,6 +106,7 @@ def _content(document: ArticleDocument):
         document.title,
         document.author,
         document.date,
+        document.source_key,
         [(s.heading, s.paragraphs) for s in document.sections],
         [(c.author_name, c.body, c.posted_at, c.status) for c in document.comments],
     )
