@@ -7,6 +7,7 @@ imported document exports to the same text.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from datetime import tzinfo
 from pathlib import Path
@@ -112,12 +113,30 @@ def _content(document: ArticleDocument):
     )
 
 
-def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> None:
+def _export_mode(path: Path, *, force: bool, private: bool) -> int:
+    """The replaced file's mode; else 0600 if private; else what the umask gives."""
+    if force:
+        try:
+            return stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            pass
+    if private:
+        return 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_export(
+    text: str, path: str | os.PathLike, *, force: bool = False, private: bool = False
+) -> None:
     """Write ``text`` to ``path`` whole or not at all.
 
     The text goes to a temporary file beside ``path``, then replaces it in one
     step, so a reader (or a crash) never sees half a file. An existing file is
-    only replaced with ``force``.
+    only replaced with ``force``, and keeps its mode. A new file gets the mode
+    an ordinary new file gets, or with ``private`` (an export of hidden
+    comments), is readable by its owner only.
     """
     path = Path(path)
     if path.is_dir():
@@ -138,11 +157,8 @@ def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> 
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp creates the file readable by its owner only; give it the
-        # mode an ordinary new file gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        temporary.chmod(0o666 & ~umask)
+        # mkstemp creates the file readable by its owner only.
+        temporary.chmod(_export_mode(path, force=force, private=private))
         if force:
             os.replace(temporary, path)
         else:
