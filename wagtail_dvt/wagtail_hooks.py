@@ -46,3 +46,18 @@ def register_article_page_viewset():
     from .admin.page_listing import ArticlePageViewSet
 
     return ArticlePageViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_tombstone_viewset():
+    # Moderators' listing of deleted comments (see wagtail_dvt.admin.tombstones).
+    from .admin.tombstones import TombstoneViewSet
+
+    return TombstoneViewSet()
+
+
+@hooks.register("register_reports_menu_item")
+def register_tombstones_menu_item():
+    from .admin.tombstones import tombstones_menu_item
+
+    return tombstones_menu_item()
