@@ -114,3 +114,10 @@ def test_the_reports_menu_lists_tombstones_for_moderators_only(client, users):
     assert url in client.get(reverse("wagtailadmin_home")).content.decode()
     client.force_login(users["editor"])
     assert url not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_each_row_has_a_purge_button_for_its_tombstone(client, users, tombstones):
+    client.force_login(users["moderator"])
+    html = client.get(reverse(INDEX)).content.decode()
+    for tombstone in tombstones:
+        assert f'name="id" value="{tombstone.pk}"' in html

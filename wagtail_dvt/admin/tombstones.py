@@ -24,6 +24,12 @@ from .viewsets import ModeratorsOnlyMixin
 NAME = "wagtail_dvt_tombstones"
 
 
+class PurgeColumn(Column):
+    """A button that purges the row's tombstone."""
+
+    cell_template_name = "wagtail_dvt/admin/tombstone_purge_cell.html"
+
+
 class TombstoneIndexView(ModeratorsOnlyMixin, IndexView):
     model = DeletedComment
     page_title = _("Deleted comments")
@@ -40,6 +46,7 @@ class TombstoneIndexView(ModeratorsOnlyMixin, IndexView):
         DateColumn("deleted_at", label=_("Deleted at"), sort_key="deleted_at"),
         BooleanColumn("missing_since_upgrade", label=_("Missing since the upgrade")),
         BooleanColumn("email_hash", label=_("Email hash"), accessor="email_hash"),
+        PurgeColumn("purge", label=""),
     ]
     template_name = "wagtail_dvt/admin/tombstones_index.html"
 
