@@ -293,6 +293,7 @@ def test_a_format_2_header_gives_the_source_key(bundled_text):
     key = "0123456789abcdef0123456789abcdef"
     document = parse_document(f"dvt-format: 2\nsource-key: {key}\n\n{bundled_text}")
     assert document.source_key == key
+
     def entries(doc):
         return [(c.author_name, c.body, c.posted_at) for c in doc.comments]
 
