@@ -297,10 +297,14 @@ def _free_slugs(parent, slugs, options) -> list[str]:
     if options.dry_run or not slugs:
         return slugs
     children = get_base_page_model().objects.child_of(parent)
+    # The usual case, no slug taken, costs one indexed lookup; only a taken
+    # one reads its numbered variants.
+    taken = set(children.filter(slug__in=set(slugs)).values_list("slug", flat=True))
     prefixes = Q()
-    for slug in set(slugs):
-        prefixes |= Q(slug__startswith=slug)
-    taken = set(children.filter(prefixes).values_list("slug", flat=True))
+    for slug in taken:
+        prefixes |= Q(slug__startswith=f"{slug}-")
+    if taken:
+        taken |= set(children.filter(prefixes).values_list("slug", flat=True))
     free = []
     for slug in slugs:
         candidate, number = slug, 1
