@@ -747,16 +747,39 @@ def test_a_title_without_letters_or_digits_is_refused(
     assert db_counts() == before
 
 
-def test_a_dry_run_of_two_documents_with_one_title(
+def test_a_dry_run_of_one_document_given_twice(
     bundled_text, write_document, run_import, db_counts
 ):
     first = write_document("a.txt", bundled_text)
     second = write_document("b.txt", bundled_text.replace("Hamish Negi", "H. Negi"))
     before = db_counts()
-    run = run_import(str(first), str(second), "--dry-run")
-    assert "would be created" in run.stdout
-    assert "would be updated" in run.stdout
+    run = run_import(str(first), str(first), str(second), "--dry-run")
+    lines = run.stdout.splitlines()
+    assert "would be created" in lines[0]
+    # The same document again: the page the first would create.
+    assert "unchanged" in lines[1]
+    # Another author: another article, even with the same title.
+    assert "would be created" in lines[2]
     assert db_counts() == before
+
+
+def test_a_dry_run_names_no_page_it_would_create(run_import):
+    run = run_import("--dry-run")
+    assert "(a new page)" in run.stdout
+    assert "page -" not in run.stdout
+    assert "not live" not in run.stdout
+
+
+def test_two_documents_with_one_title_and_two_authors_are_two_articles(
+    bundled_text, write_document, run_import
+):
+    first = write_document("a.txt", bundled_text)
+    second = write_document("b.txt", bundled_text.replace("Hamish Negi", "H. Negi"))
+    run_import(str(first), str(second))
+    slugs = sorted(ArticlePage.objects.values_list("slug", flat=True))
+    assert slugs == [BUNDLED_SLUG, f"{BUNDLED_SLUG}-2"]
+    run_import(str(first), str(second))
+    assert ArticlePage.objects.count() == 2
 
 
 def test_reimport_leaves_an_unpublished_article_unpublished(run_import):

@@ -553,3 +553,81 @@ def test_an_unknown_marker_after_the_time_is_refused(marker):
     )
     with pytest.raises(ParseError, match="has no time line"):
         parse_document(text)
+
+
+# -- format 2 -------------------------------------------------------------------
+
+KEY = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_format_2_document_reads_its_key_and_unescapes_body_lines():
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "Key point is to combine",
+        "\\June 27, 2023 at 21:53\n\\\\ kept\n\\Key point is to combine",
+        1,
+    )
+    document = parse_document(f"\n\ndvt-format: 2\nsource-key: {KEY}\n\n{text}")
+    assert document.source_key == KEY
+    naomi = next(c for c in document.comments if c.author_name == "Naomi Ho")
+    assert naomi.body.splitlines()[:3] == [
+        "June 27, 2023 at 21:53",
+        "\\ kept",
+        "Key point is to combine anticoagulation with catheter‑directed therapy "
+        "for optimal results especially in extensive proximal DVT",
+    ]
+
+
+def test_a_format_1_document_keeps_its_backslashes():
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "Key point is", "\\Key point is", 1
+    )
+    naomi = next(
+        c for c in parse_document(text).comments if c.author_name == "Naomi Ho"
+    )
+    assert naomi.body.startswith("\\Key point is")
+    assert parse_document(text).source_key is None
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "phrase"),
+    [
+        ("dvt-format: 3", 1, "unknown format version '3'"),
+        (f"dvt-format: 2\nsource-key: {KEY.upper()}", 2, "32 lowercase hex"),
+        (f"dvt-format: 2\nsource-key: {KEY}\nsource-key: {KEY}", 3, "given twice"),
+        ("dvt-format: 2\nparent: 4", 2, "expected a header line"),
+        ("\ndvt-format: 2\nThe title", 3, "expected a header line"),
+    ],
+)
+def test_a_bad_header_is_refused_at_its_line(header, line, phrase):
+    text = header + "\n\n" + BUNDLED.read_text(encoding="utf-8")
+    with pytest.raises(ParseError, match=phrase) as caught:
+        parse_document(text, "doc.txt")
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"doc.txt:{line}: ")
+
+
+def test_a_reply_marker_is_reserved_and_refused():
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "June 27, 2023 at 21:53", "June 27, 2023 at 21:53 [#1 re #2]", 1
+    )
+    with pytest.raises(ParseError, match="has no time line"):
+        parse_document("dvt-format: 2\n\n" + text)
+
+
+def test_the_parser_imports_no_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import wagtail_dvt.importer.parser, "
+        "wagtail_dvt.importer.formatter, wagtail_dvt.importer.identity; "
+        "print(any(name.split('.')[0] == 'django' for name in sys.modules))"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=TESTS_DIR.parent,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"

@@ -390,6 +390,19 @@ MATRIX = [
     # -- the Comments snippet views --------------------------------------------
     ("listing", GET(LIST), moderators_only(SEES_ALL)),
     (
+        "deleted comments (tombstones) listing",
+        GET(const(reverse("wagtail_dvt_tombstones:index"))),
+        moderators_only(ok(200)),
+    ),
+    (
+        "purge tombstones",
+        POST(
+            const(reverse("wagtail_dvt_tombstones:purge")),
+            lambda world: {"expired": "1"},
+        ),
+        moderators_only(ok(302)),
+    ),
+    (
         "listing searched by email",
         GET(lambda world: f"{LIST(world)}?q=pendella%40example"),
         moderators_only(SEES_ALL),

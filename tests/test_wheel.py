@@ -27,6 +27,7 @@ from dvt_testing import BUNDLED_TITLE, REPO_ROOT
 pytestmark = pytest.mark.slow
 
 DOCUMENT = "wagtail_dvt/documents/dvt-interventional-radiology.txt"
+NEW_VERSION = "0.2.0"
 TEMPLATES = [
     "wagtail_dvt/templates/wagtail_dvt/article_page.html",
     "wagtail_dvt/templates/wagtail_dvt/blocks/section.html",
@@ -93,12 +94,8 @@ def clean_env():
     return {k: v for k, v in os.environ.items() if k not in LEAKY_ENV}
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The wheel built from a copy of the checkout (tests and demo included)."""
-    assert importlib.util.find_spec("build"), (
-        "the 'build' package is missing: install wagtail-dvt[testing]"
-    )
+def copy_checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout to build from (tests and demo included)."""
     source = tmp_path_factory.mktemp("source") / "wagtail-dvt"
     shutil.copytree(
         REPO_ROOT,
@@ -118,10 +115,23 @@ def wheel(tmp_path_factory) -> Path:
         ),
     )
     assert (source / "tests").is_dir() and (source / "example_site").is_dir()
+    return source
+
+
+def build_wheel(tmp_path_factory, source) -> Path:
+    assert importlib.util.find_spec("build"), (
+        "the 'build' package is missing: install wagtail-dvt[testing]"
+    )
     dist = tmp_path_factory.mktemp("dist")
     run(sys.executable, "-m", "build", "--wheel", "--outdir", dist, source, cwd=source)
     [wheel] = dist.glob("wagtail_dvt-*.whl")
     return wheel
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel built from a copy of the checkout."""
+    return build_wheel(tmp_path_factory, copy_checkout(tmp_path_factory))
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +260,39 @@ def test_migrations_match_the_models(venv, site):
         venv, site, "makemigrations", "--check", "--dry-run", "wagtail_dvt", check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pip_upgrade_over_the_first_release_installs_this_code(tmp_path_factory, wheel):
+    """``pip install -U`` over a 0.1.0 wheel: a version that did not change
+    would leave the old code in place ("Requirement already satisfied")."""
+    old_source = copy_checkout(tmp_path_factory)
+    for name, line in [
+        ("pyproject.toml", 'version = "{}"'),
+        ("wagtail_dvt/__init__.py", '__version__ = "{}"'),
+    ]:
+        path = old_source / name
+        text = path.read_text(encoding="utf-8")
+        assert line.format(NEW_VERSION) in text
+        path.write_text(text.replace(line.format(NEW_VERSION), line.format("0.1.0")))
+    (old_source / "wagtail_dvt" / "importer" / "identity.py").unlink()
+    old_wheel = build_wheel(tmp_path_factory, old_source)
+    venv = tmp_path_factory.mktemp("upgrade") / "env"
+    run(sys.executable, "-m", "venv", venv, cwd=venv.parent)
+    pip = [venv / "bin" / "python", "-m", "pip", "--quiet"]
+    run(*pip, "install", "--no-deps", old_wheel, cwd=venv)
+
+    run(
+        *pip,
+        "install",
+        "-U",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        wheel.parent,
+        "wagtail-dvt",
+        cwd=venv,
+    )
+
+    shown = run(*pip[:-1], "show", "-f", "wagtail-dvt", cwd=venv).stdout
+    assert f"Version: {NEW_VERSION}" in shown
+    assert "wagtail_dvt/importer/identity.py" in shown

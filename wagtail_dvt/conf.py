@@ -21,6 +21,12 @@ DEFAULTS = {
     # uncompressed, in bytes, and its number of documents.
     "IMPORT_MAX_TOTAL_BYTES": 100 * 1024 * 1024,
     "IMPORT_MAX_FILES": 500,
+    # Days a tombstone of a deleted comment is kept; None keeps it forever.
+    # Once purged, a re-import may bring its comment back (docs/commands.md).
+    "TOMBSTONE_RETENTION_DAYS": None,
+    # Keep a keyed hash of a deleted comment's email in its tombstone, so that
+    # a person's data request finds it (erasure clears it).
+    "TOMBSTONE_EMAIL_HASH": True,
     # Approved comments shown per page of an article; links lead to the rest.
     "COMMENTS_PER_PAGE": 50,
     # Most approved comments embedded in an article's API representation,

@@ -30,6 +30,7 @@ from .comments.links import urlize
 from .comments.text import comment_fingerprint, is_one_line, one_line
 from .conf import get_setting
 from .dates import format_datetime
+from .importer.identity import entry_fingerprint
 from .references import (
     READER_COMMENTS,
     reader_comments_hidden,
@@ -196,6 +197,18 @@ class ArticlePageMixin(
         _("comments open"),
         default=True,
         help_text=_("Let visitors write comments on this article."),
+    )
+    # The identity the importer gave the article at its first import (see
+    # importer.identity.source_key); re-import finds the page by it, whatever
+    # its slug or title are now. Empty for pages made in Wagtail, and for
+    # pages imported before 0.2.0 until their next import.
+    dvt_source_key = models.CharField(
+        _("import source key"),
+        max_length=32,
+        blank=True,
+        default="",
+        editable=False,
+        db_index=True,
     )
 
     template = ARTICLE_TEMPLATE
@@ -430,6 +443,33 @@ class FingerprintField(models.CharField):
         return value
 
 
+class EntryFingerprintField(models.CharField):
+    """The fingerprint of a comment's document entry: its name, minute and text.
+
+    Set once, when the comment is created (``pre_save`` with ``add``, which
+    ``bulk_create`` calls too), and never recomputed: re-import still knows a
+    comment a moderator edited or erased, and never adds it again in its
+    original form. See :func:`~wagtail_dvt.importer.identity.entry_fingerprint`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if add and not value:
+            value = entry_fingerprint(
+                model_instance.author_name,
+                model_instance.posted_at,
+                model_instance.body,
+            )
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 # Everything Django's urlize makes a link of has one of these: a scheme, "www.",
 # an email's "@" or one of the bare domain endings it recognises.
 _MAY_HOLD_A_LINK = re.compile(
@@ -488,6 +528,8 @@ class Comment(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
     # For the duplicate check: same name and text once normalized.
     fingerprint = FingerprintField(_("fingerprint"))
+    # For re-import: the entry the comment was created from (see above).
+    entry_fingerprint = EntryFingerprintField(_("entry fingerprint"))
     # When moderators were emailed about it (see comments.notifications);
     # None while a pending comment waits for the next batch.
     announced_at = models.DateTimeField(

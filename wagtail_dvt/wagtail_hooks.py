@@ -69,3 +69,18 @@ def register_import_menu_item():
     from .admin.imports import menu_item
 
     return menu_item()
+
+
+@hooks.register("register_admin_viewset")
+def register_tombstone_viewset():
+    # Moderators' listing of deleted comments (see wagtail_dvt.admin.tombstones).
+    from .admin.tombstones import TombstoneViewSet
+
+    return TombstoneViewSet()
+
+
+@hooks.register("register_reports_menu_item")
+def register_tombstones_menu_item():
+    from .admin.tombstones import tombstones_menu_item
+
+    return tombstones_menu_item()

@@ -7,6 +7,7 @@ imported document exports to the same text.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from datetime import tzinfo
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.utils import timezone as django_timezone
 from ..models import ArticlePageMixin, CommentStatus
 from .errors import ParseError
 from .formatter import format_document
+from .identity import source_key
 from .parser import parse_document
 from .types import ArticleDocument, ReaderComment, Section
 
@@ -55,12 +57,19 @@ def article_document(
         )
         for comment in page.reader_comments.filter(status__in=statuses)
     )
+    # The key is written only when the page's title, date or author no longer
+    # give it: an unchanged article exports to the very text it was imported
+    # from, which importers before format 2 read too.
+    key = page.dvt_source_key
+    if key == source_key(page.title, page.date, page.author):
+        key = ""
     return ArticleDocument(
         title=page.title,
         author=page.author,
         date=page.date,
         sections=sections,
         comments=comments,
+        source_key=key or None,
     )
 
 
@@ -71,10 +80,10 @@ class ExportError(Exception):
 def export_document(page: ArticlePageMixin, *, timezone: tzinfo, **kwargs) -> str:
     """The page as export-format text; see :func:`article_document`.
 
-    The text is read back before it is returned: a comment whose text looks
-    like the format's own structure (a time line, a repeated name) or an
-    edited section that reads differently would not import as it was, so it
-    raises :class:`ExportError` instead of writing a file that loses content.
+    The text is read back before it is returned: comment lines that look like
+    the format's own structure are escaped (format 2), and an edited section
+    that would read differently raises :class:`ExportError` instead of
+    writing a file that loses content.
     """
     document = article_document(page, timezone=timezone, **kwargs)
     text = format_document(document)
@@ -98,17 +107,36 @@ def _content(document: ArticleDocument):
         document.title,
         document.author,
         document.date,
+        document.source_key,
         [(s.heading, s.paragraphs) for s in document.sections],
         [(c.author_name, c.body, c.posted_at, c.status) for c in document.comments],
     )
 
 
-def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> None:
+def _export_mode(path: Path, *, force: bool, private: bool) -> int:
+    """The replaced file's mode; else 0600 if private; else what the umask gives."""
+    if force:
+        try:
+            return stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            pass
+    if private:
+        return 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_export(
+    text: str, path: str | os.PathLike, *, force: bool = False, private: bool = False
+) -> None:
     """Write ``text`` to ``path`` whole or not at all.
 
     The text goes to a temporary file beside ``path``, then replaces it in one
     step, so a reader (or a crash) never sees half a file. An existing file is
-    only replaced with ``force``.
+    only replaced with ``force``, and keeps its mode. A new file gets the mode
+    an ordinary new file gets, or with ``private`` (an export of hidden
+    comments), is readable by its owner only.
     """
     path = Path(path)
     if path.is_dir():
@@ -129,11 +157,8 @@ def write_export(text: str, path: str | os.PathLike, *, force: bool = False) -> 
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp creates the file readable by its owner only; give it the
-        # mode an ordinary new file gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        temporary.chmod(0o666 & ~umask)
+        # mkstemp creates the file readable by its owner only.
+        temporary.chmod(_export_mode(path, force=force, private=private))
         if force:
             os.replace(temporary, path)
         else:

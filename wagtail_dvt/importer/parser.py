@@ -15,6 +15,11 @@ found on. The format is specified in ``docs/format.md``; in short::
 
 Blank lines separate the parts. Content is kept exactly as written: emoji,
 non-breaking hyphens and misspelt names included.
+
+Format 2 adds a header before the title (``dvt-format: 2``, then ``name:
+value`` lines up to a blank line) and escapes comment body lines with a
+backslash. A document without the header is format 1 and reads as it always
+did.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from .errors import ParseError
 from .types import ArticleDocument, ReaderComment, Section
 
 WRITE_A_COMMENT = "Write a comment"
+#: The first line of a format 2 document's header.
+FORMAT_HEADER = "dvt-format"
+FORMAT_VERSION = 2
+SOURCE_KEY_HEADER = "source-key"
+#: In format 2, a comment body line that starts with this has it removed: the
+#: writer adds it to a line that would read as structure (a time line).
+ESCAPE = "\\"
 COMMENTS = "Comments"
 
 # A heading is one short line that does not end like a sentence; anything else
@@ -52,6 +64,8 @@ MONTH_NAMES = (
 )
 
 _LINE_BREAK = re.compile(r"\r?\n")
+_HEADER_LINE = re.compile(r"(?P<name>[a-z][a-z0-9-]*):[ \t]*(?P<value>.*)")
+_SOURCE_KEY = re.compile(r"[0-9a-f]{32}")
 _BADGE = re.compile(r"(?P<day>\d{1,2})\s*(?P<month>[A-Za-z]+)\.?")
 _BYLINE = re.compile(
     r"Posted on (?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})"
@@ -78,6 +92,11 @@ def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocume
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()  # the final newline ends the last line; it starts no new one
     return _Parser(lines, source).parse()
+
+
+def is_time_line(line: str) -> bool:
+    """Whether ``line`` reads as a comment's time line, hidden status included."""
+    return _TIMESTAMP.fullmatch(line.strip()) is not None
 
 
 def month_number(name: str) -> int | None:
@@ -135,6 +154,7 @@ class _Parser:
         self.source = source
         self.index = 0
         self.sections_end = 0
+        self.version = 1
 
     # -- cursor ---------------------------------------------------------------
 
@@ -161,6 +181,8 @@ class _Parser:
     # -- grammar --------------------------------------------------------------
 
     def parse(self) -> ArticleDocument:
+        self.skip_blank_lines()
+        headers = self.header()
         self.skip_blank_lines()
         if self.at_end():
             raise self.error("the document is empty; expected the article title", 0)
@@ -190,7 +212,45 @@ class _Parser:
             date=posted_on,
             sections=tuple(sections),
             comments=tuple(comments),
+            source_key=headers.get(SOURCE_KEY_HEADER),
         )
+
+    def header(self) -> dict[str, str]:
+        """Read a format 2 header, if the document starts with one.
+
+        Only a first line ``dvt-format: N`` starts a header, so a document
+        written before format 2 reads as it always did.
+        """
+        if self.at_end():
+            return {}
+        match = _HEADER_LINE.fullmatch(self.current())
+        if match is None or match["name"] != FORMAT_HEADER:
+            return {}
+        if match["value"].strip() != str(FORMAT_VERSION):
+            raise self.error(
+                f"unknown format version {match['value'].strip()!r}; expected "
+                f"'{FORMAT_HEADER}: {FORMAT_VERSION}' (or no header, format 1)"
+            )
+        self.version = FORMAT_VERSION
+        headers = {}
+        self.index += 1
+        while not self.at_end() and not _is_blank(self.lines[self.index]):
+            match = _HEADER_LINE.fullmatch(self.current())
+            if match is None or match["name"] not in (SOURCE_KEY_HEADER,):
+                raise self.error(
+                    f"expected a header line '{SOURCE_KEY_HEADER}: KEY' or a blank "
+                    f"line after the header, but {self.found()}"
+                )
+            if match["name"] in headers:
+                raise self.error(f"the header {match['name']!r} is given twice")
+            value = match["value"].strip()
+            if not _SOURCE_KEY.fullmatch(value):
+                raise self.error(
+                    f"the source key {value!r} is not 32 lowercase hex digits"
+                )
+            headers[match["name"]] = value
+            self.index += 1
+        return headers
 
     def byline(self) -> tuple[date, str]:
         match = None if self.at_end() else _BYLINE.fullmatch(self.current())
@@ -306,6 +366,8 @@ class _Parser:
             body.pop()
         if not body:
             raise self.error(f"the comment by {name!r} has no text", name_index)
+        if self.version >= 2:
+            body = [line.removeprefix(ESCAPE) for line in body]
         self.index = time_index
         posted_at = self.datetime(match)
         self.index += 1

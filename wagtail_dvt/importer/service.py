@@ -62,6 +62,7 @@ def import_document(
     overwrite: bool = False,
     timezone: str | tzinfo | None = None,
     comment_status: str | None = None,
+    restore_missing: bool = False,
 ) -> ImportResult:
     """Import one document and return what was done.
 
@@ -70,11 +71,21 @@ def import_document(
     the default Site's root page by default; with ``locale``, its translation
     in that locale. Comment times are read in ``timezone`` (default:
     ``TIME_ZONE``). A page edited in Wagtail since the last import keeps its
-    content unless ``overwrite``. Raises :class:`ImporterError` subclasses,
-    never writing part of a document.
+    content unless ``overwrite``. Comments an article lacked when it was
+    first imported after an upgrade from 0.1.x count as deleted unless
+    ``restore_missing``. With ``locale``, the page is a translation and gets
+    none of the document's comments. Raises :class:`ImporterError`
+    subclasses, never writing part of a document.
     """
     options = _write_options(
-        parent, locale, publish, dry_run, overwrite, timezone, comment_status
+        parent,
+        locale,
+        publish,
+        dry_run,
+        overwrite,
+        timezone,
+        comment_status,
+        restore_missing,
     )
     name, data = _read(source, name)
     return write_document(parse_document(data, name), source=name, options=options)
@@ -90,6 +101,7 @@ def import_documents(
     overwrite: bool = False,
     timezone: str | tzinfo | None = None,
     comment_status: str | None = None,
+    restore_missing: bool = False,
     batch_size: int = 100,
     user=None,
 ) -> Iterator[ImportResult | DocumentError]:
@@ -104,7 +116,15 @@ def import_documents(
     audit log and revisions.
     """
     options = _write_options(
-        parent, locale, publish, dry_run, overwrite, timezone, comment_status, user
+        parent,
+        locale,
+        publish,
+        dry_run,
+        overwrite,
+        timezone,
+        comment_status,
+        restore_missing,
+        user,
     )
     batch = []
     for source in sources:
@@ -208,7 +228,15 @@ def _too_large(name: str, limit: int) -> DocumentError:
 
 
 def _write_options(
-    parent, locale, publish, dry_run, overwrite, timezone, comment_status, user=None
+    parent,
+    locale,
+    publish,
+    dry_run,
+    overwrite,
+    timezone,
+    comment_status,
+    restore_missing,
+    user=None,
 ):
     return WriteOptions(
         parent=resolve_parent(parent, locale=locale),
@@ -217,6 +245,8 @@ def _write_options(
         comment_status=comment_status or get_setting("IMPORT_COMMENT_STATUS"),
         dry_run=dry_run,
         overwrite=overwrite,
+        restore_missing=restore_missing,
+        translation=locale is not None,
         user=user,
     )
 

@@ -48,3 +48,7 @@ class ArticleDocument:
     date: date
     sections: tuple[Section, ...]
     comments: tuple[ReaderComment, ...]
+    #: The ``source-key`` header of a format 2 document, or ``None``: the
+    #: identity the article was given at its first import (see
+    #: :func:`~wagtail_dvt.importer.identity.source_key`).
+    source_key: str | None = None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_save
 from django.utils import timezone as django_timezone
 from django.utils.text import slugify
@@ -36,8 +36,14 @@ from ..models import (
     get_base_page_model,
 )
 from ..seo.description import fill_description
-from ..tombstones import DeletedComment
+from ..tombstones import DeletedComment, purge_expired_tombstones
 from .errors import DocumentError, ParentPageError, WriteConflict
+from .identity import (
+    entry_fingerprint,
+    legacy_fingerprint,
+    source_key,
+    tombstone_hash,
+)
 from .lookup import PageNotFound, find_page
 from .records import ImportedRevision
 from .types import ArticleDocument
@@ -61,6 +67,12 @@ class ImportResult:
     dry_run: bool = False
     #: Comments of the document not added because a moderator deleted them.
     comments_deleted: int = 0
+    #: Comments the article lacked at its first import after an upgrade from
+    #: 0.1.x: counted as deleted, unless ``restore_missing``.
+    comments_missing: int = 0
+    #: Comments not added because the page is a translation: they belong to
+    #: the article in the document's own locale.
+    comments_in_source_locale: int = 0
     #: Why the content was kept, for ``action == "kept"``.
     reason: str = ""
 
@@ -118,8 +130,14 @@ class WriteOptions:
     dry_run: bool = False
     #: Replace content that editors changed since the last import.
     overwrite: bool = False
-    #: In a dry run, what the pages would hold by now, by slug: a document
-    #: given twice is reported as the real run would treat it.
+    #: Add back comments an article lacked when first imported after an
+    #: upgrade from 0.1.x (they are otherwise counted as deleted).
+    restore_missing: bool = False
+    #: The parent is a translation (``--locale``): the pages written are
+    #: translations, and get no comments of the document.
+    translation: bool = False
+    #: In a dry run, what the pages would hold by now, by source key: a
+    #: document given twice is reported as the real run would treat it.
     simulated: dict = field(default_factory=dict, compare=False, repr=False)
     #: Who imports, for the audit log and revisions; None for a command.
     user: object = field(default=None, compare=False)
@@ -134,8 +152,15 @@ class _PageState:
     fields: dict  # the latest revision's content
     edited: bool  # the latest revision is not the import's
     published: bool  # ever published
-    stored: Counter  # keys of the comments it holds
-    deleted: Counter  # keys of the comments moderators deleted
+    #: The comments it holds: each under its entry fingerprint and, if it was
+    #: edited since, that of what it says now (as an export writes it).
+    stored: dict[str, list]
+    deleted: Counter  # tombstone hashes of the comments moderators deleted
+    missing: Counter = field(default_factory=Counter)  # ... missing since upgrade
+    #: Imported before 0.2.0 (no source key yet): comments are matched by name
+    #: and minute once, and those the page lacks count as deleted.
+    legacy: list | None = None
+    translation: bool = False  # a translation of an article in another locale
 
 
 def write_document(
@@ -163,6 +188,7 @@ def write_documents(
     cannot be written leaves no trace and the others still land.
     """
     slugs = [article_slug(document) for _, document in documents]
+    keys = [document_key(document) for _, document in documents]
     outcomes: list[ImportResult | DocumentError | None] = [None] * len(documents)
     times: list[list[datetime] | None] = [None] * len(documents)
     for index, (source, document) in enumerate(documents):
@@ -178,24 +204,32 @@ def write_documents(
         except DocumentError as err:
             outcomes[index] = err
     with transaction.atomic():
+        if not options.dry_run:
+            purge_expired_tombstones()
         # Locking the parent serializes concurrent imports under it, so two
         # processes importing one document create one page.
         page_model = get_base_page_model()
         parent = page_model.objects.select_for_update().get(pk=options.parent.pk)
-        children = page_model.objects.child_of(parent).filter(slug__in=slugs)
-        taken = set(children.values_list("slug", flat=True)) | set(options.simulated)
+        targets = _find_targets(parent, keys, slugs, options)
         new = {}
-        for index, slug in enumerate(slugs):
-            if outcomes[index] is None and slug not in taken and slug not in new:
-                new[slug] = index
+        for index, key in enumerate(keys):
+            if outcomes[index] is None and key not in targets and key not in new:
+                new[key] = index
         creatable = list(new.values())
+        free = _free_slugs(parent, [slugs[i] for i in creatable], options)
         created = _create_articles(
             parent,
-            [(*documents[i], slugs[i], times[i]) for i in creatable],
+            [
+                (*documents[i], slug, times[i], keys[i])
+                for i, slug in zip(creatable, free, strict=True)
+            ],
             options,
         )
         for index, result in zip(creatable, created, strict=True):
             outcomes[index] = result
+            if result.page_id is not None:
+                # A document given again in this batch updates this page.
+                targets[keys[index]] = result.page_id
         for index, (source, document) in enumerate(documents):
             if outcomes[index] is None:
                 try:
@@ -203,14 +237,87 @@ def write_documents(
                         outcomes[index] = _update_article(
                             source,
                             document,
-                            slugs[index],
+                            keys[index],
+                            targets.get(keys[index]),
                             times[index],
-                            parent,
                             options,
                         )
                 except DocumentError as err:
                     outcomes[index] = err
     return outcomes
+
+
+def document_key(document: ArticleDocument) -> str:
+    """The source key of a document: its header's, or derived from its byline."""
+    return document.source_key or source_key(
+        document.title, document.date, document.author
+    )
+
+
+def _find_targets(parent, keys, slugs, options) -> dict:
+    """The existing article each key updates: ``{key: page or source}``.
+
+    By the source key stored at its first import, whatever its slug or title
+    are now; failing that, a page imported before 0.2.0 (no key) by its slug.
+    A slug taken by any other page is a conflict, given as the ``source``
+    (``WriteConflict``) to raise when the document is written.
+    """
+    ArticlePage = get_article_model()
+    children = ArticlePage.objects.child_of(parent)
+    targets = {}
+    for page in children.filter(dvt_source_key__in=set(keys)).order_by("-pk"):
+        targets[page.dvt_source_key] = page  # the oldest wins
+    if options.dry_run:
+        for key in keys:
+            if key in options.simulated:
+                targets[key] = None
+    wanted = {
+        slug: key for key, slug in zip(keys, slugs, strict=True) if key not in targets
+    }
+    if not wanted:
+        return targets
+    squatters = get_base_page_model().objects.child_of(parent)
+    for page in squatters.filter(slug__in=list(wanted)):
+        key = wanted[page.slug]
+        if page.specific_class is not ArticlePage:
+            targets[key] = WriteConflict(
+                f"the slug {page.slug!r} under {parent.title!r} is taken by a "
+                f"{page.specific_class._meta.verbose_name}, not an article page",
+                source="",
+                line=1,
+            )
+        elif not page.specific.dvt_source_key:
+            targets[key] = page.specific
+    return targets
+
+
+def _free_slugs(parent, slugs, options) -> list[str]:
+    """``slugs``, each made unique under ``parent`` with a ``-2``, ``-3``…
+
+    Another article with the same title (a different author or date) is
+    another article, and needs its own URL.
+    """
+    if options.dry_run or not slugs:
+        return slugs
+    children = get_base_page_model().objects.child_of(parent)
+    # The usual case, no slug taken, costs one indexed lookup; only a taken
+    # one reads its numbered variants.
+    taken = set(children.filter(slug__in=set(slugs)).values_list("slug", flat=True))
+    prefixes = Q()
+    for slug in taken:
+        prefixes |= Q(slug__startswith=f"{slug}-")
+    if taken:
+        taken |= set(children.filter(prefixes).values_list("slug", flat=True))
+    free = []
+    for slug in slugs:
+        candidate, number = slug, 1
+        while candidate in taken:
+            number += 1
+            suffix = f"-{number}"
+            candidate = slug[: 255 - len(suffix)] + suffix
+        taken.add(candidate)
+        free.append(candidate)
+    return free
 
 
 def _comment_times(document: ArticleDocument, source: str, zone: tzinfo):
@@ -235,15 +342,6 @@ def _comment_times(document: ArticleDocument, source: str, zone: tzinfo):
     return times
 
 
-def _comment_key(author_name: str, posted_at: datetime):
-    """How re-import matches comments: the author and the minute.
-
-    The format has minutes; comments posted on the web carry seconds, and
-    must still match their own export.
-    """
-    return author_name, posted_at.astimezone(UTC).replace(second=0, microsecond=0)
-
-
 def article_slug(document: ArticleDocument) -> str:
     """The slug that identifies the document's page under its parent."""
     allow_unicode = getattr(settings, "WAGTAIL_ALLOW_UNICODE_SLUGS", True)
@@ -259,23 +357,26 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
     and reference index updates are switched off and the search index is
     written once for the batch: they cost more than the page itself.
     """
+    added = 0 if options.translation else None
     if options.dry_run:
-        for _source, document, slug, times in items:
-            options.simulated[slug] = _PageState(
+        for _source, document, _slug, times, key in items:
+            options.simulated[key] = _PageState(
                 page=None,
                 draft=None,
                 fields=_document_fields(document),
                 edited=False,
                 published=options.publish,
-                stored=Counter(
-                    _comment_key(comment.author_name, posted_at)
-                    for comment, posted_at in zip(document.comments, times, strict=True)
+                stored=_held(
+                    ()
+                    if options.translation
+                    else _entry_fingerprints(document.comments, times)
                 ),
                 deleted=Counter(),
+                translation=options.translation,
             )
         return [
-            _result(source, document, CREATED, None, len(document.comments), options)
-            for source, document, _slug, _times in items
+            _created(source, document, None, added, options)
+            for source, document, _slug, _times, _key in items
         ]
     if not items:
         return []
@@ -289,11 +390,13 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
 
     pages = []
     with disable_reference_index_auto_update(), _search_index_deferred(ArticlePage):
-        for step, (_source, document, slug, _times) in enumerate(
+        for step, (_source, document, slug, _times, key) in enumerate(
             items, start=last_step + 1
         ):
             page = ArticlePage(
                 slug=slug,
+                dvt_source_key=key,
+                **_translation_of(key, parent, options),
                 path=ArticlePage._get_path(parent.path, depth, step),
                 depth=depth,
                 numchild=0,
@@ -334,11 +437,12 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
             **{field: getattr(page, field) for field in _PUBLISH_FIELDS}
         )
 
-    Comment.objects.bulk_create(
-        _new_comment(page, comment, posted_at, options)
-        for page, (_source, document, _slug, times) in zip(pages, items, strict=True)
-        for comment, posted_at in zip(document.comments, times, strict=True)
-    )
+    if not options.translation:
+        Comment.objects.bulk_create(
+            _new_comment(page, comment, posted_at, options)
+            for page, (_s, document, _slug, times, _k) in zip(pages, items, strict=True)
+            for comment, posted_at in zip(document.comments, times, strict=True)
+        )
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(ArticlePage, pages)
     # No reference index entries: an article's own fields (text, a date,
@@ -349,8 +453,57 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         for page, revision in zip(pages, revisions, strict=True):
             page_published.send(sender=ArticlePage, instance=page, revision=revision)
     return [
-        _result(source, document, CREATED, page, len(document.comments), options)
-        for page, (source, document, _slug, _times) in zip(pages, items, strict=True)
+        _created(source, document, page, added, options)
+        for page, (source, document, _slug, _times, _key) in zip(
+            pages, items, strict=True
+        )
+    ]
+
+
+def _created(source, document, page, added, options) -> ImportResult:
+    """The result of creating ``page``; ``added`` is ``0`` for a translation."""
+    comments = len(document.comments)
+    return _result(
+        source,
+        document,
+        CREATED,
+        page,
+        comments if added is None else added,
+        options,
+        comments_in_source_locale=0 if added is None else comments,
+    )
+
+
+def _translation_of(key, parent, options) -> dict:
+    """Link a page imported with ``--locale`` to the article it translates.
+
+    The article with the same source key in another locale, if it has no
+    page in this locale yet: Wagtail then lists the two as translations.
+    """
+    if not options.translation:
+        return {}
+    translated = (
+        get_article_model()
+        .objects.filter(dvt_source_key=key)
+        .exclude(locale_id=parent.locale_id)
+        .order_by("pk")
+        .values_list("translation_key", flat=True)
+        .first()
+    )
+    if (
+        translated is None
+        or get_base_page_model()
+        .objects.filter(translation_key=translated, locale_id=parent.locale_id)
+        .exists()
+    ):
+        return {}
+    return {"translation_key": translated}
+
+
+def _entry_fingerprints(comments, times) -> list[str]:
+    return [
+        entry_fingerprint(comment.author_name, posted_at, comment.body)
+        for comment, posted_at in zip(comments, times, strict=True)
     ]
 
 
@@ -402,13 +555,17 @@ def _search_index_deferred(model):
             post_save.connect(search_index_on_save, sender=model)
 
 
-def _update_article(source, document, slug, times, parent, options) -> ImportResult:
+def _update_article(source, document, key, target, times, options) -> ImportResult:
     """Bring an existing article in line with the document: a new revision
     only if its content differs and no editor changed it since the last
     import, and only the comments it lacks that no moderator deleted."""
-    state = options.simulated.get(slug) if options.dry_run else None
+    if isinstance(target, WriteConflict):
+        raise WriteConflict(target.message, source=source, line=target.line)
+    state = options.simulated.get(key) if options.dry_run else None
     if state is None:
-        state = _state_from_db(_existing_article(parent, slug, source))
+        if isinstance(target, int):
+            target = get_article_model().objects.get(pk=target)
+        state = _state_from_db(target)
     fields = _document_fields(document)
     differs = state.fields != fields
     kept = differs and state.edited and not options.overwrite
@@ -420,74 +577,214 @@ def _update_article(source, document, slug, times, parent, options) -> ImportRes
         options.publish and not state.published and (needs_revision or not state.edited)
     )
     publishes = needs_publish or (needs_revision and options.publish)
-
-    stored, deleted = Counter(state.stored), Counter(state.deleted)
-    new_comments, deleted_count = [], 0
-    for comment, posted_at in zip(document.comments, times, strict=True):
-        key = _comment_key(comment.author_name, posted_at)
-        if stored[key]:
-            stored[key] -= 1
-        elif deleted[key]:
-            deleted[key] -= 1
-            deleted_count += 1
-        else:
-            new_comments.append((comment, posted_at))
+    matching = _match_comments(document, times, state, options)
 
     if kept:
         action = KEPT
-    elif needs_revision or needs_publish or new_comments:
+    elif needs_revision or needs_publish or matching.new:
         action = UPDATED
     else:
         action = UNCHANGED
     page = state.page
     if options.dry_run:
-        state.stored += Counter(
-            _comment_key(comment.author_name, posted_at)
-            for comment, posted_at in new_comments
-        )
+        for fingerprint, tokens in _held(
+            entry_fingerprint(comment.author_name, posted_at, comment.body)
+            for comment, posted_at in matching.new
+        ).items():
+            state.stored.setdefault(fingerprint, []).extend(tokens)
+        state.legacy = None
         if needs_revision:
             state.fields, state.edited = fields, False
         state.published = state.published or publishes
-        options.simulated[slug] = state
-    elif needs_revision or publishes or new_comments:
-        # A kept page with no new comment has nothing to write.
-        if needs_revision:
-            for name, value in fields.items():
-                setattr(state.draft, name, value)
-            _describe_if_empty(state.draft, document)
-            revision = state.draft.save_revision(user=options.user, log_action=True)
-            ImportedRevision.objects.create(revision=revision)
-        if publishes:
-            (revision if needs_revision else page.latest_revision).publish(
-                user=options.user
+        options.simulated[key] = state
+    else:
+        if state.legacy is not None:
+            _adopt(page, key, matching)
+        if needs_revision or publishes or matching.new:
+            # A kept page with no new comment has nothing more to write.
+            _write_update(
+                page,
+                document,
+                state,
+                fields,
+                needs_revision,
+                publishes,
+                matching,
+                options,
             )
-        comments = Comment.objects.bulk_create(
-            _new_comment(page, comment, posted_at, options)
-            for comment, posted_at in new_comments
-        )
-        if any(comment.status == CommentStatus.APPROVED for comment in comments):
-            # bulk_create sends no signal: purge the article's caches, and
-            # send comments_changed, once the import commits.
-            articles_changed([page.pk])
-        if needs_revision or publishes:
-            page.refresh_from_db()  # for the result's live and revision state
     return _result(
         source,
         document,
         action,
         page,
-        len(new_comments),
+        len(matching.new),
         options,
-        comments_deleted=deleted_count,
+        comments_deleted=matching.deleted,
+        comments_missing=len(matching.missing),
+        comments_in_source_locale=matching.untranslated,
         reason=EDITED_SINCE_IMPORT if kept else "",
     )
 
 
-def _state_from_db(page: ArticlePageMixin) -> _PageState:
-    keys = Comment.objects.filter(page=page).values_list("author_name", "posted_at")
-    deleted = DeletedComment.objects.filter(page=page).values_list(
-        "author_name", "posted_at"
+def _write_update(
+    page, document, state, fields, needs_revision, publishes, matching, options
+):
+    if needs_revision:
+        for name, value in fields.items():
+            setattr(state.draft, name, value)
+        _describe_if_empty(state.draft, document)
+        revision = state.draft.save_revision(user=options.user, log_action=True)
+        ImportedRevision.objects.create(revision=revision)
+    if publishes:
+        (revision if needs_revision else page.latest_revision).publish(
+            user=options.user
+        )
+    if matching.restored:
+        DeletedComment.objects.filter(pk__in=matching.restored).delete()
+    comments = Comment.objects.bulk_create(matching.new_comments(page))
+    if any(comment.status == CommentStatus.APPROVED for comment in comments):
+        # bulk_create sends no signal: purge the article's caches, and
+        # send comments_changed, once the import commits.
+        articles_changed([page.pk])
+    if needs_revision or publishes:
+        page.refresh_from_db()  # for the result's live and revision state
+
+
+def _adopt(page, key, matching):
+    """Give a page imported before 0.2.0 its source key, once.
+
+    Its comments matched by name and minute take the fingerprint of their
+    document entry; the entries it lacked get a tombstone, so that they
+    count as deleted from now on (``--restore-missing`` brings them back).
+    """
+    type(page).objects.filter(pk=page.pk).update(dvt_source_key=key)
+    page.dvt_source_key = key
+    for pk, fingerprint in matching.adopted:
+        Comment.objects.filter(pk=pk).update(entry_fingerprint=fingerprint)
+    DeletedComment.objects.bulk_create(
+        DeletedComment(
+            page_id=page.pk,
+            entry_hash=tombstone_hash(fingerprint),
+            missing_since_upgrade=missing,
+        )
+        for fingerprint, missing in matching.tombstones
     )
+
+
+@dataclass
+class _Matching:
+    """How a document's comments meet the page's: what to add, and why not."""
+
+    options: WriteOptions
+    new: list = field(default_factory=list)  # (comment, posted_at) to add
+    deleted: int = 0  # deleted by moderators, not added
+    missing: list = field(default_factory=list)  # missing since the upgrade
+    untranslated: int = 0  # left to the article in the source locale
+    adopted: list = field(default_factory=list)  # (comment pk, fingerprint)
+    tombstones: list = field(default_factory=list)  # (fingerprint, missing?)
+    restored: list = field(default_factory=list)  # tombstone pks to drop
+
+    def new_comments(self, page):
+        return (
+            _new_comment(page, comment, posted_at, self.options)
+            for comment, posted_at in self.new
+        )
+
+
+def _match_comments(document, times, state, options) -> _Matching:
+    """Match the document's comments with the page's by entry fingerprint.
+
+    A page imported before 0.2.0 is matched once by name and minute as well
+    (its comments' fingerprints were taken from their text at the upgrade,
+    after any moderator's edit); an entry it lacks counts as deleted.
+    """
+    matching = _Matching(options)
+    if state.translation or options.translation:
+        matching.untranslated = len(document.comments)
+        return matching
+    deleted, missing = (
+        Counter(state.deleted),
+        {hashed: list(pks) for hashed, pks in state.missing.items()},
+    )
+    # First every entry the page holds, so that an edited comment matched by
+    # name and minute below cannot take an unedited one's place.
+    unmatched, used = [], set()
+    for comment, posted_at in zip(document.comments, times, strict=True):
+        fingerprint = entry_fingerprint(comment.author_name, posted_at, comment.body)
+        held = state.stored.get(fingerprint, ())
+        token = next((token for token in held if token not in used), None)
+        if token is None:
+            unmatched.append((comment, posted_at, fingerprint))
+        else:
+            used.add(token)
+    legacy = [row for row in state.legacy or () if row[0] not in used]
+    for comment, posted_at, fingerprint in unmatched:
+        hashed = tombstone_hash(fingerprint)
+        if missing.get(hashed):
+            if options.restore_missing:
+                matching.restored.append(missing[hashed].pop())
+                matching.new.append((comment, posted_at))
+            else:
+                missing[hashed].pop()
+                matching.missing.append(comment)
+        elif deleted[hashed]:
+            deleted[hashed] -= 1
+            matching.deleted += 1
+        elif state.legacy is None:
+            matching.new.append((comment, posted_at))
+        else:
+            _match_legacy(matching, legacy, deleted, comment, posted_at, fingerprint)
+    return matching
+
+
+def _held(fingerprints) -> dict[str, list]:
+    """Comments a dry run would have added, each under a token of its own."""
+    held = {}
+    for fingerprint in fingerprints:
+        held.setdefault(fingerprint, []).append(object())
+    return held
+
+
+def _match_legacy(matching, legacy, deleted, comment, posted_at, fingerprint):
+    """Match an entry of a page imported before 0.2.0 by name and minute."""
+    minute = posted_at.replace(second=0, microsecond=0)
+    for index, (pk, name, at) in enumerate(legacy):
+        if name == comment.author_name and at == minute:
+            matching.adopted.append((pk, fingerprint))
+            del legacy[index]
+            return
+    legacy_hash = tombstone_hash(legacy_fingerprint(comment.author_name, posted_at))
+    if deleted[legacy_hash]:
+        deleted[legacy_hash] -= 1
+        matching.deleted += 1
+        matching.tombstones.append((fingerprint, False))
+    elif matching.options.restore_missing:
+        matching.new.append((comment, posted_at))
+    else:
+        matching.missing.append(comment)
+        matching.tombstones.append((fingerprint, True))
+
+
+def _state_from_db(page: ArticlePageMixin) -> _PageState:
+    comments = Comment.objects.filter(page=page)
+    tombstones = DeletedComment.objects.filter(page=page).values_list(
+        "pk", "entry_hash", "missing_since_upgrade"
+    )
+    deleted, missing = Counter(), {}
+    for pk, hashed, missing_since_upgrade in tombstones:
+        if missing_since_upgrade:
+            missing.setdefault(hashed, []).append(pk)
+        else:
+            deleted[hashed] += 1
+    stored, legacy = {}, []
+    for pk, name, at, body, held in comments.values_list(
+        "pk", "author_name", "posted_at", "body", "entry_fingerprint"
+    ):
+        stored.setdefault(held, []).append(pk)
+        now = entry_fingerprint(name, at, body)
+        if now != held:
+            stored.setdefault(now, []).append(pk)
+        legacy.append((pk, name, at.astimezone(UTC).replace(second=0, microsecond=0)))
     imported = (
         page.latest_revision_id is not None
         and ImportedRevision.objects.filter(revision=page.latest_revision_id).exists()
@@ -499,8 +796,25 @@ def _state_from_db(page: ArticlePageMixin) -> _PageState:
         fields=_article_fields(draft),
         edited=not imported,
         published=page.first_published_at is not None,
-        stored=Counter(_comment_key(*key) for key in keys),
-        deleted=Counter(_comment_key(*key) for key in deleted),
+        stored=stored,
+        deleted=deleted,
+        missing=missing,
+        legacy=None if page.dvt_source_key else legacy,
+        translation=_is_translation(page),
+    )
+
+
+def _is_translation(page) -> bool:
+    """Whether ``page`` was made as a translation of an older page.
+
+    Each translation keeps its own comments: the document's belong to the
+    article in its own locale.
+    """
+    return (
+        get_base_page_model()
+        .objects.filter(translation_key=page.translation_key, pk__lt=page.pk)
+        .exclude(locale_id=page.locale_id)
+        .exists()
     )
 
 
@@ -524,6 +838,8 @@ def _result(
     options,
     *,
     comments_deleted=0,
+    comments_missing=0,
+    comments_in_source_locale=0,
     reason="",
 ):
     return ImportResult(
@@ -537,22 +853,10 @@ def _result(
         comments_added=comments_added,
         dry_run=options.dry_run,
         comments_deleted=comments_deleted,
+        comments_missing=comments_missing,
+        comments_in_source_locale=comments_in_source_locale,
         reason=reason,
     )
-
-
-def _existing_article(parent: Page, slug: str, source: str) -> ArticlePageMixin:
-    # Not parent.get_children(): it finds none while the parent's numchild
-    # is the stale 0 read before this batch created its first child.
-    existing = get_base_page_model().objects.child_of(parent).get(slug=slug)
-    if existing.specific_class is not get_article_model():
-        raise WriteConflict(
-            f"the slug {slug!r} under {parent.title!r} is taken by a "
-            f"{existing.specific_class._meta.verbose_name}, not an article page",
-            source=source,
-            line=1,
-        )
-    return existing.specific
 
 
 def _describe_if_empty(page: ArticlePageMixin, document: ArticleDocument) -> None:

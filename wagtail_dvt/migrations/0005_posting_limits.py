@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_dvt', '0003_comment_fingerprint_announcements'),
+        ('wagtail_dvt', '0004_import_identity_and_tombstones'),
     ]
 
     operations = [

@@ -18,7 +18,9 @@ class Command(BaseCommand):
             "--output", "-o", help="file to write (default: standard output)"
         )
         parser.add_argument(
-            "--force", action="store_true", help="replace the output file if it exists"
+            "--force",
+            action="store_true",
+            help="replace the output file if it exists (it keeps its mode)",
         )
         parser.add_argument(
             "--timezone", help="time zone for comment times (default: TIME_ZONE)"
@@ -27,7 +29,8 @@ class Command(BaseCommand):
             "--all-comments",
             action="store_true",
             help="include pending, rejected and spam comments too, marked with "
-            "their status (import_article keeps them hidden)",
+            "their status (import_article keeps them hidden); a new --output "
+            "file is then readable by its owner only",
         )
 
     def handle(self, *args, **options):
@@ -46,7 +49,12 @@ class Command(BaseCommand):
         try:
             text = export_document(page, timezone=timezone, statuses=statuses)
             if options["output"]:
-                write_export(text, options["output"], force=options["force"])
+                write_export(
+                    text,
+                    options["output"],
+                    force=options["force"],
+                    private=options["all_comments"],
+                )
         except ExportError as err:
             raise CommandError(str(err)) from err
         if not options["output"]:

@@ -54,6 +54,12 @@ class Command(BaseCommand):
             "import (their comments are kept)",
         )
         parser.add_argument(
+            "--restore-missing",
+            action="store_true",
+            help="add back the comments an article lacked when first imported "
+            "after an upgrade from 0.1.x (by default they count as deleted)",
+        )
+        parser.add_argument(
             "--timezone", help="time zone of comment times (default: TIME_ZONE)"
         )
         parser.add_argument(
@@ -85,6 +91,7 @@ class Command(BaseCommand):
                 overwrite=options["overwrite"],
                 timezone=options["timezone"],
                 comment_status=options["comment_status"],
+                restore_missing=options["restore_missing"],
                 batch_size=options["batch_size"],
             ):
                 if isinstance(outcome, DocumentError):
@@ -134,14 +141,27 @@ class Command(BaseCommand):
         verb = result.action
         if result.dry_run and result.action not in ("unchanged", "kept"):
             verb = f"would be {result.action}"
+        if result.page_id is None:
+            where = "a new page"
+        else:
+            where = f"page {result.page_id}, {result.url or 'not live'}"
         line = (
-            f"{result.source}: {verb} {result.title!r}"
-            f" (page {result.page_id or '-'}, {result.url or 'not live'}):"
+            f"{result.source}: {verb} {result.title!r} ({where}):"
             f" {result.sections} sections, {result.comments} comments"
             f" ({result.comments_added} new"
         )
         if result.comments_deleted:
             line += f", {result.comments_deleted} deleted by moderators not restored"
+        if result.comments_missing:
+            line += (
+                f", {result.comments_missing} missing since the upgrade not "
+                "restored (--restore-missing adds them)"
+            )
+        if result.comments_in_source_locale:
+            line += (
+                f", {result.comments_in_source_locale} left to the article in "
+                "the document's locale"
+            )
         line += ")"
         if result.action == "kept":
             return self.style.WARNING(
@@ -162,6 +182,7 @@ class Command(BaseCommand):
             "failed": len(failures),
             "comments_added": sum(result.comments_added for result in results),
             "comments_deleted": sum(result.comments_deleted for result in results),
+            "comments_missing": sum(result.comments_missing for result in results),
             "seconds": round(seconds, 3),
             "documents_per_second": round(total / seconds, 1) if seconds else None,
         }
