@@ -159,3 +159,16 @@ def comment_rows(**filters):
         .order_by("pk")
         .values_list(*COMMENT_ROW_FIELDS)
     )
+
+
+def comment_edit_data(comment, **fields):
+    """A moderator's comment edit form as opened now, with ``fields`` changed."""
+    from wagtail_dvt.admin.forms import comment_version
+
+    data = {
+        "body": comment.body,
+        "status": comment.status,
+        "version": comment_version(comment),
+    }
+    data.update(fields)
+    return data

@@ -29,6 +29,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from dvt_testing import (
     COMMENT_ROW_FIELDS,
+    comment_edit_data,
     comment_rows,
     editor_form_data,
     forged_comment_fields,
@@ -309,7 +310,11 @@ V3_COMMENTS = "/api/v3/comments/"
 
 
 def edit_comment_data(world):
-    return {"body": "Rewritten by a moderator", "status": CommentStatus.APPROVED}
+    return comment_edit_data(
+        world.comments["pending"],
+        body="Rewritten by a moderator",
+        status=CommentStatus.APPROVED,
+    )
 
 
 def added_comment_data(world):
