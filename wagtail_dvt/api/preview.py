@@ -24,7 +24,6 @@ from django.http import Http404
 from django.urls import path
 from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
-from wagtail.models import Page
 
 from ..models import get_base_page_model
 from .v2 import ArticlePagesAPIViewSet
@@ -79,7 +78,7 @@ class ArticlePreviewAPIViewSet(ArticlePagesAPIViewSet):
         model_class = content_type.model_class()
         if not (
             model_class
-            and issubclass(model_class, Page)
+            and issubclass(model_class, get_base_page_model())
             and issubclass(model_class, HeadlessPreviewMixin)
         ):
             raise Http404("No such preview.")
