@@ -255,16 +255,24 @@ def test_an_alias_of_a_login_only_article_shows_no_comment_in_the_api(
         assert listed_comments(client, version, page) == []
 
 
-@pytest.mark.parametrize("version", api_versions())
-def test_an_alias_of_an_article_in_a_private_section_shows_no_comment(
-    root_page, client, settings, version
-):
+@pytest.fixture
+def sectioned_source(root_page, settings):
+    """An article with an approved comment in a login-only section, and a
+    public alias of it."""
     settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "API_COMMENTS": "open"}
     source = make_article(private_section(root_page), title="Private source")
     Comment.objects.create(
         page=source, author_name="Member", body="For members only.", status=APPROVED
     )
     alias = source.create_alias(parent=root_page, update_slug="public-alias").specific
+    return source, alias
+
+
+@pytest.mark.parametrize("version", api_versions())
+def test_an_alias_of_an_article_in_a_private_section_shows_no_comment(
+    client, sectioned_source, version
+):
+    source, alias = sectioned_source
 
     # Wagtail serves this alias to anyone: its check skips the source's ancestors.
     page = client.get(alias.url)
@@ -278,14 +286,9 @@ def test_an_alias_of_an_article_in_a_private_section_shows_no_comment(
 
 
 def test_a_reader_who_may_see_the_source_sees_its_comments_on_the_alias(
-    root_page, client, settings, django_user_model
+    client, sectioned_source, django_user_model
 ):
-    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "API_COMMENTS": "open"}
-    source = make_article(private_section(root_page), title="Private source")
-    Comment.objects.create(
-        page=source, author_name="Member", body="For members only.", status=APPROVED
-    )
-    alias = source.create_alias(parent=root_page, update_slug="public-alias").specific
+    _source, alias = sectioned_source
     client.force_login(django_user_model.objects.create_user("member"))
 
     page = client.get(alias.url)
