@@ -45,7 +45,12 @@ PYTHON_CANDIDATES := python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3 \
 VENV_PYTHON := $(VENV)/bin/python
 PIP := $(VENV_PYTHON) -m pip --disable-pip-version-check
 MANAGE := $(VENV_PYTHON) example_site/manage.py
-# Reinstall only when the dependencies (or the constraints) change.
+# Reinstall only when the dependencies (or the constraints) change. The demo
+# needs the package and its "demo" extra only; the tests, docs and benchmarks
+# need the rest too, which make test installs (and which includes the demo's).
+DEMO_EXTRAS := demo
+INSTALL_EXTRAS := demo,testing,docs,bench
+DEMO_STAMP := $(VENV)/.demo-install-stamp
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
@@ -62,7 +67,7 @@ help:
 	@echo "make messages   refresh the fr and de catalogues from the source and compile them"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
-	@echo "make install    create $(VENV) and install wagtail-dvt[testing,docs,bench]"
+	@echo "make install    create $(VENV) and install wagtail-dvt[$(INSTALL_EXTRAS)]"
 	@echo "make chromium   install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean      remove build artefacts and caches"
 	@echo "make distclean  clean, and remove virtualenvs and the demo's database and media"
@@ -85,12 +90,18 @@ $(VENV_PYTHON):
 	"$$py" -m venv $(VENV)
 
 $(INSTALL_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV_PYTHON)
-	$(PIP) install --quiet -e ".[testing,docs,bench]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	$(PIP) install --quiet -e ".[$(INSTALL_EXTRAS)]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	@touch $@ $(DEMO_STAMP)
+
+# Satisfied by the full install as well, so make demo after make test
+# installs nothing.
+$(DEMO_STAMP): pyproject.toml $(CONSTRAINTS) | $(VENV_PYTHON)
+	$(PIP) install --quiet -e ".[$(DEMO_EXTRAS)]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	@touch $@
 
 install: $(INSTALL_STAMP)
 
-demo: $(INSTALL_STAMP)
+demo: $(DEMO_STAMP)
 	$(MANAGE) migrate --noinput
 	@$(MANAGE) shell --no-imports -c "$$DEMO_SITE_SCRIPT"
 	$(MANAGE) import_article

@@ -175,3 +175,16 @@ def age_posts(**delta):
     delta = datetime.timedelta(**delta)
     Comment.objects.update(posted_at=F("posted_at") - delta)
     PostingClient.objects.update(last_posted_at=F("last_posted_at") - delta)
+
+
+def comment_edit_data(comment, **fields):
+    """A moderator's comment edit form as opened now, with ``fields`` changed."""
+    from wagtail_dvt.admin.forms import comment_version
+
+    data = {
+        "body": comment.body,
+        "status": comment.status,
+        "version": comment_version(comment),
+    }
+    data.update(fields)
+    return data

@@ -237,6 +237,78 @@ def test_refusals_carry_stable_codes(client, page, url, settings):
     assert (hidden.status_code, code_of(hidden)) == (404, "comment_not_found")
 
 
+def refusal_classes():
+    from wagtail_dvt.comments.admission import CommentRefused
+
+    found, todo = [], [CommentRefused]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_code_sent_is_in_the_one_list_of_codes():
+    from wagtail_dvt.api.codes import ERROR_CODES
+    from wagtail_dvt.api.common import CODES_BY_STATUS
+
+    # The abstract bases' codes are never sent: every refusal raised is a leaf.
+    leaves = [cls for cls in refusal_classes() if not cls.__subclasses__()]
+    assert {cls.code for cls in leaves} <= set(ERROR_CODES)
+    assert set(CODES_BY_STATUS.values()) <= set(ERROR_CODES)
+
+
+def test_the_docs_list_exactly_the_codes():
+    import re
+
+    from dvt_testing import REPO_ROOT
+
+    from wagtail_dvt.api.codes import ERROR_CODES
+
+    text = (REPO_ROOT / "docs" / "api.md").read_text()
+    # The codes in the first two cells of docs/api.md's table rows.
+    tables = set()
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 3:
+            tables |= {
+                cell.strip("`")
+                for cell in cells[:2]
+                if re.fullmatch(r"`[a-z_]+`", cell) and cell.strip("`") in ERROR_CODES
+            }
+    assert tables == set(ERROR_CODES)
+
+
+@needs_v3
+@pytest.mark.parametrize(
+    ("path", "params", "unknown"),
+    [
+        ("", {"artcle": "4"}, ["artcle"]),
+        ("", {"article": "4", "limt": "5", "order": "-posted_at"}, ["limt"]),
+        ("token/", {"article": "4", "x": "1"}, ["x"]),
+        ("{pk}/", {"format": "json"}, ["format"]),
+    ],
+)
+def test_v3_refuses_unknown_query_parameters_as_v2_does(
+    client, page, path, params, unknown
+):
+    comment = Comment.objects.filter(page=page).first()
+    url = V3 + path.format(pk=comment.pk)
+
+    response = client.get(url, params)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_request"
+    locs = [error["loc"] for error in response.json()["errors"]]
+    assert locs == [["query", name] for name in unknown]
+
+
+def test_v2_refuses_a_misspelt_filter_too(client, page):
+    response = client.get(V2, {"artcle": "4"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
+
+
 # -- Front-end fields ---------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.urls import reverse
-from dvt_testing import make_article
+from dvt_testing import comment_edit_data, make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
@@ -188,13 +188,7 @@ def test_editing_a_public_comment_in_the_admin_purges(
     url = reverse("wagtail_dvt_comments:edit", args=[comment.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url,
-            {
-                "author_name": "Ann",
-                "body": "Edited by a moderator.",
-                "status": APPROVED,
-                "posted_at": comment.posted_at.strftime("%Y-%m-%d %H:%M"),
-            },
+            url, comment_edit_data(comment, body="Edited by a moderator.")
         )
     assert response.status_code == 302
     assert Comment.objects.get().body == "Edited by a moderator."

@@ -7,23 +7,26 @@ core's behaviour that docs/api.md reports."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import swapper
 from django.urls import reverse
 from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.models import PageViewRestriction
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from wagtail_dvt.models import Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
 if swapper.is_swapped("wagtail_dvt", "ArticlePage"):
-    pytest.skip(
-        "the recipe's example model subclasses the default ArticlePage",
-        allow_module_level=True,
-    )
+    # The recipe for a site with its own article model (docs/api.md).
+    from tests.swapped.headless.models import HeadlessArticlePage
+else:
+    from example_site.headless.models import HeadlessArticlePage
 
-from example_site.headless.models import HeadlessArticlePage
+CONTENT_TYPE = HeadlessArticlePage.get_content_type_str()
 
 FRONT = "http://front.test"
 PREVIEW_API = "/api/v2/page_preview/"
@@ -89,7 +92,7 @@ def test_an_editor_previews_a_draft_in_the_front_end(
     params = {
         key: value[0] for key, value in parse_qs(urlsplit(front_url).query).items()
     }
-    assert params["content_type"] == "headless.headlessarticlepage"
+    assert params["content_type"] == CONTENT_TYPE
 
     client.logout()  # the front-end holds the token, not the editor's session
     draft = client.get(PREVIEW_API, params)
@@ -114,8 +117,8 @@ def test_an_editor_previews_a_draft_in_the_front_end(
     "params,status",
     [
         ({}, 400),
-        ({"content_type": "headless.headlessarticlepage"}, 400),
-        ({"content_type": "headless.headlessarticlepage", "token": "forged"}, 404),
+        ({"content_type": CONTENT_TYPE}, 400),
+        ({"content_type": CONTENT_TYPE, "token": "forged"}, 404),
         ({"content_type": "wagtail_dvt.comment", "token": "x"}, 404),
         ({"content_type": "nope", "token": "x"}, 404),
     ],
@@ -130,9 +133,52 @@ def test_a_token_for_another_page_type_finds_nothing(
     front_url = open_preview(admin_client, live)
     token = parse_qs(urlsplit(front_url).query)["token"][0]
     other = client.get(
-        PREVIEW_API, {"content_type": "wagtail_dvt.articlepage", "token": token}
+        PREVIEW_API,
+        {"content_type": get_article_model()._meta.label_lower, "token": token},
     )
     assert other.status_code == 404
+
+
+def preview_params(front_url):
+    return {key: value[0] for key, value in parse_qs(urlsplit(front_url).query).items()}
+
+
+@pytest.mark.parametrize(("hours_ago", "status"), [(23, 200), (25, 404)])
+def test_a_preview_link_lasts_a_day(
+    admin_client, client, headless, live, hours_ago, status
+):
+    then = time.time() - hours_ago * 3600
+    with mock.patch("django.core.signing.time.time", return_value=then):
+        params = preview_params(open_preview(admin_client, live))
+
+    assert client.get(PREVIEW_API, params).status_code == status
+
+
+def make_private(page):
+    PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.LOGIN
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(make_private, id="made private"),
+        pytest.param(lambda page: make_private(page.get_parent()), id="in a section"),
+        pytest.param(lambda page: page.delete(), id="deleted"),
+    ],
+)
+def test_a_preview_link_stops_when_its_page_is_private_or_deleted(
+    admin_client, client, headless, live, change
+):
+    params = preview_params(open_preview(admin_client, live))
+    assert client.get(PREVIEW_API, params).status_code == 200
+
+    change(HeadlessArticlePage.objects.get(pk=live.pk))
+
+    response = client.get(PREVIEW_API, params)
+    assert response.status_code == 404
+    assert "Draft title" not in response.content.decode()
 
 
 @pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="Wagtail's API v3")

@@ -1,13 +1,19 @@
 """Moderating reader comments in the Wagtail admin."""
 
 import datetime
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
-from dvt_testing import comment_rows, editor_form_data, forged_comment_fields
+from dvt_testing import (
+    comment_edit_data,
+    comment_rows,
+    editor_form_data,
+    forged_comment_fields,
+)
 
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
 
@@ -221,24 +227,136 @@ def test_xss_in_every_field_is_escaped_in_the_admin(client, moderator, articles)
 # -- editing and bulk actions ---------------------------------------------
 
 
+def edit_url(comment):
+    return reverse("wagtail_dvt_comments:edit", args=[comment.pk])
+
+
+def open_edit_form(client, comment):
+    """The edit form's fields as ``client`` opens it now, version included."""
+    response = client.get(edit_url(comment))
+    assert response.status_code == 200
+    html = response.content.decode()
+    (version,) = re.findall(
+        r'<input type="hidden" name="version" value="([^"]*)"', html
+    )
+    comment.refresh_from_db()
+    return {"body": comment.body, "status": comment.status, "version": version}
+
+
+@pytest.fixture
+def second_moderator(db, django_user_model):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin_user(django_user_model, "second", moderate=True))
+    return client
+
+
 def test_a_moderator_edits_a_comment(client, moderator, comments):
     comment = comments["pending"]
-    url = reverse("wagtail_dvt_comments:edit", args=[comment.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url,
-        {
-            "author_name": "Ann",
-            "body": "Does this hurt? (edited)",
-            "status": CommentStatus.APPROVED,
-            "posted_at": comment.posted_at.strftime("%Y-%m-%d %H:%M"),
-        },
-    )
+    form = open_edit_form(client, comment)
+    form.update(body="Does this hurt? (edited)", status=CommentStatus.APPROVED)
+    response = client.post(edit_url(comment), form)
     assert response.status_code == 302
     comment.refresh_from_db()
     assert comment.status == CommentStatus.APPROVED
     assert comment.body == "Does this hurt? (edited)"
     assert comment.email == "ann@example.com"  # read-only, unchanged
+
+
+REDACTED = "[removed by a moderator]"
+
+
+def test_a_save_from_a_stale_form_is_refused_and_shows_what_changed(
+    client, moderator, second_moderator, comments
+):
+    comment = comments["approved"]
+    first = open_edit_form(client, comment)
+    second = open_edit_form(second_moderator, comment)
+    second.update(body=REDACTED, status=CommentStatus.SPAM)
+    assert second_moderator.post(edit_url(comment), second).status_code == 302
+
+    first["body"] = "Great article!"
+    response = client.post(edit_url(comment), first)
+
+    assert response.status_code == 200
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == (REDACTED, CommentStatus.SPAM)
+    html = response.content.decode()
+    assert "This comment was changed since you opened it." in html
+    assert "The status is now “Spam”." in html
+    assert f"The text now reads: “{REDACTED}”" in html
+    assert "The name is now" not in html
+    # Shown the changes, the moderator may save again on purpose.
+    (version,) = re.findall(r'name="version" value="([^"]*)"', html)
+    first["version"] = version
+    assert client.post(edit_url(comment), first).status_code == 302
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("Great article!", CommentStatus.APPROVED)
+
+
+@pytest.mark.parametrize("action", ["spam", "reject"])
+def test_a_bulk_action_makes_an_open_form_stale(
+    client, moderator, second_moderator, comments, action
+):
+    comment = comments["approved"]
+    form = open_edit_form(client, comment)
+    assert second_moderator.post(bulk_url(action, [comment])).status_code == 302
+    status = Comment.objects.get(pk=comment.pk).status
+
+    form["body"] = "Great article, edited"
+    response = client.post(edit_url(comment), form)
+
+    assert response.status_code == 200
+    assert "The status is now" in response.content.decode()
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("Great article", status)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        {"author_name": "Erased reader"},  # what an erasure does
+        {"status": CommentStatus.REJECTED},  # what a hide after reports does
+        {"body": REDACTED},
+    ],
+    ids=["name", "status", "text"],
+)
+def test_any_write_to_the_moderated_fields_makes_an_open_form_stale(
+    client, moderator, comments, write
+):
+    comment = comments["approved"]
+    form = open_edit_form(client, comment)
+    Comment.objects.filter(pk=comment.pk).update(**write)
+    before = comment_rows(pk=comment.pk)
+
+    form["status"] = CommentStatus.APPROVED
+    response = client.post(edit_url(comment), form)
+
+    assert response.status_code == 200
+    assert comment_rows(pk=comment.pk) == before
+
+
+def test_clearing_ip_addresses_leaves_an_open_form_current(client, moderator, comments):
+    comment = comments["pending"]
+    form = open_edit_form(client, comment)
+    Comment.objects.filter(pk=comment.pk).update(ip_address=None)
+
+    form["status"] = CommentStatus.APPROVED
+    assert client.post(edit_url(comment), form).status_code == 302
+
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.APPROVED
+    assert comment.ip_address is None  # the edit does not write back the old one
+
+
+def test_a_save_without_the_version_is_refused(client, moderator, comments):
+    comment = comments["pending"]
+    data = comment_edit_data(comment, status=CommentStatus.APPROVED)
+    del data["version"]
+    assert client.post(edit_url(comment), data).status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.PENDING
 
 
 def test_bulk_approve(client, moderator, comments):

@@ -31,6 +31,7 @@ from django.urls import reverse
 from dvt_testing import (
     COMMENT_ROW_FIELDS,
     REPO_ROOT,
+    comment_edit_data,
     comment_rows,
     editor_form_data,
     forged_comment_fields,
@@ -325,7 +326,11 @@ V3_COMMENTS = "/api/v3/comments/"
 
 
 def edit_comment_data(world):
-    return {"body": "Rewritten by a moderator", "status": CommentStatus.APPROVED}
+    return comment_edit_data(
+        world.comments["pending"],
+        body="Rewritten by a moderator",
+        status=CommentStatus.APPROVED,
+    )
 
 
 def added_comment_data(world):

@@ -14,6 +14,8 @@ not per page: the first comment field serialized for a page loads the
 approved comments (capped at ``API_EMBEDDED_COMMENTS_LIMIT`` per page) and the
 counts for every page of the listing being serialized at once, and caches
 them on the page objects.
+Each alias among them costs a query or two more: its source's view
+restrictions, since an alias shows its source's comments only if both are public.
 """
 
 from __future__ import annotations
@@ -112,12 +114,21 @@ def embed_comments(pages) -> None:
     without a primary key get an empty one. Rows are read as values, not
     model instances, which would cost more to build than to serialize.
     """
-    from .models import Comment, CommentStatus, comments_source_id
+    from .models import (
+        Comment,
+        CommentStatus,
+        comments_source_id,
+        source_shows_comments,
+    )
 
     pages = [page for page in pages if not hasattr(page, _CACHE_ATTR)]
-    # An alias shows its source article's comments.
+    # An alias shows its source article's comments, if the source is public:
+    # the API serves the alias, public, whatever restricts its source.
     sources = {page.pk: comments_source_id(page) for page in pages}
-    ids = {source for source in sources.values() if source is not None}
+    aliased = {source for page, source in sources.items() if source != page}
+    hidden = {source for source in aliased if not source_shows_comments(source)}
+    ids = {source for source in sources.values() if source not in hidden}
+    ids.discard(None)
     rows, counts = [], {}
     limit = get_setting("API_EMBEDDED_COMMENTS_LIMIT")
     approved = Comment.objects.filter(page_id__in=ids, status=CommentStatus.APPROVED)

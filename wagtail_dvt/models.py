@@ -300,10 +300,11 @@ class ArticlePageMixin(
         cached = getattr(request, "_wagtail_dvt_comments_page", None)
         if cached is not None and cached[0] == self.pk:
             return cached[1]
-        paginator = Paginator(
-            self.approved_comments.only(*Comment.PUBLIC_FIELDS),
-            get_setting("COMMENTS_PER_PAGE"),
-        )
+        comments = self.approved_comments.only(*Comment.PUBLIC_FIELDS)
+        source_id = self.comments_source_id
+        if source_id != self.pk and not source_shows_comments(source_id, request):
+            comments = comments.none()
+        paginator = Paginator(comments, get_setting("COMMENTS_PER_PAGE"))
         comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
         request._wagtail_dvt_comments_page = (self.pk, comments)
         return comments
@@ -414,6 +415,25 @@ def comments_source_id(page):
         )
         next_id = aliased.first()
     return source_id
+
+
+def source_shows_comments(source_id, request=None):
+    """Whether an alias may show the comments of its source, ``source_id``.
+
+    Only where readers may see the source too. Wagtail serves an alias after
+    checking the source's own view restrictions but not its ancestors', and
+    its APIs list an alias whatever restricts the source. With ``request``
+    (the page), each restriction on the source or an ancestor must accept it;
+    without (the APIs, which serve public pages to everyone alike), the source
+    must have none. The source must be live as well.
+    """
+    source = get_base_page_model().objects.filter(pk=source_id, live=True).first()
+    if source is None:
+        return False
+    restrictions = source.get_view_restrictions()
+    if request is None:
+        return not restrictions.exists()
+    return all(restriction.accept_request(request) for restriction in restrictions)
 
 
 def validate_one_line(value):

@@ -15,7 +15,8 @@ def swap_article_model(namespace):
     # The headless preview recipe's app subclasses the default ArticlePage; a
     # site that swaps puts HeadlessPreviewMixin on its own model instead.
     apps = [
-        app for app in namespace["INSTALLED_APPS"] if app != "example_site.headless"
+        app if app != "example_site.headless" else "tests.swapped.headless"
+        for app in namespace["INSTALLED_APPS"]
     ]
     if WAGTAIL_VERSION >= (8, 0):
         namespace["WAGTAIL_PAGE_MODEL"] = "basepage.SitePage"

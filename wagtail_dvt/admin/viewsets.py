@@ -12,13 +12,14 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.permission_policies import BaseDjangoAuthPermissionPolicy
@@ -26,10 +27,11 @@ from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import SnippetAdminURLFinder
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from ..cache import articles_changed
 from ..models import Comment, CommentStatus, get_article_model
+from .forms import CommentEditForm
 from .permissions import MODERATE_CODENAME, MODERATE_PERMISSION, user_can_moderate
 
 
@@ -127,6 +129,22 @@ class CommentChooserViewSet(SnippetChooserViewSet):
     create_view_class = _moderators_only(SnippetChooserViewSet.create_view_class)
 
 
+class CommentEditView(EditView):
+    """Validates and saves a moderator's edit with the comment's row locked.
+
+    :class:`~wagtail_dvt.admin.forms.CommentEditForm` compares the version
+    the form was opened on with the stored one; the lock keeps another write
+    from landing between that check and the save.
+    """
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self.object = self.get_object(
+                self.get_queryset().select_for_update(of=("self",))
+            )
+            return super().post(request, *args, **kwargs)
+
+
 class CommentViewSet(SnippetViewSet):
     """All reader comments, across articles, for moderators."""
 
@@ -172,19 +190,23 @@ class CommentViewSet(SnippetViewSet):
         "ip_address",
         "user_agent",
     ]
-    panels = [
-        FieldPanel("page", read_only=True),
-        # Name and time identify a comment when a document is imported again.
-        FieldPanel("author_name", read_only=True),
-        FieldPanel("body"),
-        # Only moderators reach this form; the permission keeps the field out
-        # of the form class for anyone else should that ever change.
-        FieldPanel("status", permission=MODERATE_PERMISSION),
-        FieldPanel("posted_at", read_only=True),
-        FieldPanel("email", read_only=True),
-        FieldPanel("ip_address", read_only=True),
-        FieldPanel("user_agent", read_only=True),
-    ]
+    edit_view_class = CommentEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("page", read_only=True),
+            # Name and time identify a comment when a document is imported again.
+            FieldPanel("author_name", read_only=True),
+            FieldPanel("body"),
+            # Only moderators reach this form; the permission keeps the field out
+            # of the form class for anyone else should that ever change.
+            FieldPanel("status", permission=MODERATE_PERMISSION),
+            FieldPanel("posted_at", read_only=True),
+            FieldPanel("email", read_only=True),
+            FieldPanel("ip_address", read_only=True),
+            FieldPanel("user_agent", read_only=True),
+        ],
+        base_form_class=CommentEditForm,
+    )
 
     if WAGTAIL_VERSION < (8, 0):
         # Wagtail 8 reads the policy registered in wagtail_hooks.py instead.

@@ -38,10 +38,12 @@ from ..models import (
     get_article_model,
 )
 from . import listing
+from .codes import ERROR_CODES
 from .common import (
     CODES_BY_STATUS,
     COMMENT_NOT_FOUND,
     DEFAULT_LIMIT,
+    INVALID_REQUEST,
     MAX_ID,
     MAX_LIMIT,
     RECEIVED_MESSAGE,
@@ -57,7 +59,12 @@ from .common import (
     refusal_headers,
     submit_api_comment,
 )
-from .tokens import AuthenticationRequired, check_api_post, issue_api_token
+from .tokens import (
+    AuthenticationRequired,
+    api_comments_mode,
+    check_api_post,
+    issue_api_token,
+)
 
 router = Router(tags=["comments"])
 
@@ -74,9 +81,12 @@ def anonymous(request):
     return request.user
 
 
-# Public reads and anonymous posts: a bearer token is accepted but changes
-# nothing, and a session cookie is ignored (so no CSRF exposure either).
+# Anonymous posts: a bearer token is accepted (it signs in for
+# API_COMMENTS = "authenticated"), and a session cookie is ignored (so no CSRF
+# exposure either).
 PUBLIC = [BearerTokenAuth(), anonymous]
+# Public reads: no authentication at all, so the schema says ``security: []``.
+READ = [anonymous]
 DETAIL_URL_NAME = "wagtailapi_v3:wagtail_dvt_detail_comment"
 
 ArticleId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -201,10 +211,24 @@ def _text(setting: str, *, one_line: bool = False) -> Any:
     )
 
 
+def _declare_posting_mode(schema: dict) -> None:
+    """Declare ``token`` as the site's posting mode needs it, when the
+    document is made: required with ``API_COMMENTS = "token"``, absent
+    otherwise. A missing token is still answered as the form answers it
+    (400 ``token_missing``), not as a schema error. ``honeypot`` is checked
+    in every mode, so it is always declared (empty)."""
+    if api_comments_mode() == "token":
+        required = schema.setdefault("required", [])
+        if "token" not in required:
+            required.append("token")
+    else:
+        schema["properties"].pop("token", None)
+
+
 class ReaderCommentCreateSchema(Schema):
     """A reader's comment. ``email`` is optional and never shown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_posting_mode)
 
     article: ArticleId
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
@@ -212,10 +236,7 @@ class ReaderCommentCreateSchema(Schema):
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
     token: str = Field(
         default="",
-        description=(
-            "The token from GET /comments/token/?article=; required when the "
-            'site\'s API_COMMENTS setting is "token" (the default).'
-        ),
+        description="The token from GET /comments/token/?article=.",
     )
     # Documented as empty, not validated as such: a filled one is answered
     # as the form answers it (400 ``honeypot``), not as a schema error.
@@ -241,22 +262,31 @@ class ReaderCommentReceivedSchema(Schema):
     message: str
 
 
-#: The RFC 9457 problem details of every error these operations send, with
-#: the stable ``code`` (see docs/api.md). Inline: a router cannot add a
-#: component to the shared schema.
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "title": "ReaderCommentProblem",
-    "required": ["type", "title", "status", "code"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
-}
+class ReaderCommentProblemItem(Schema):
+    """One error of a problem: where (``loc``), what (``msg``) and its kind."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ReaderCommentProblem(Schema):
+    """The RFC 9457 problem details of every error of the comments operations,
+    with a stable ``code`` (see docs/api.md)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+    code: Literal[tuple(ERROR_CODES)]  # type: ignore[valid-type]
+    errors: list[ReaderCommentProblemItem] | None = None
+
+
+#: Where the operations' error answers point: one shared component, which
+#: :func:`publish_components` adds to the document.
+PROBLEM_REF = {"$ref": f"#/components/schemas/{ReaderCommentProblem.__name__}"}
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
     "(`invalid_comment`), or without a valid token (`token_missing`, "
@@ -292,18 +322,19 @@ HEADERS = {
 
 def _openapi(*errors: int, created: bool = False) -> dict:
     """What ninja cannot say itself: errors in ``application/problem+json``,
-    headers, and that no authentication is needed (``{}``)."""
+    headers, and which authentication is needed. A read needs none
+    (``security: []``); a post may carry a bearer token or nothing (``{}``)."""
     responses: dict[int, dict] = {
         status: {
             "description": ERROR_DESCRIPTIONS[status],
-            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
         }
         for status in errors
     }
     for status, headers in HEADERS.items():
         if status in errors or (created and status == 201):
             responses.setdefault(status, {})["headers"] = headers
-    return {"security": [{}], "responses": responses}
+    return {"security": [{}] if created else [], "responses": responses}
 
 
 def _problem(status: int, detail: str, code: str, errors=None) -> HttpResponse:
@@ -345,6 +376,37 @@ def with_codes(run):
     return wrapper
 
 
+def known_query(*schemas):
+    """Refuse query parameters the operation does not have, as v2 does.
+
+    Ninja ignores them, so ``?artcle=4`` (a typo) would list every comment.
+    Answered as a parameter that does not validate: 422 ``invalid_request``.
+    """
+    known = frozenset().union(*(schema.model_fields for schema in schemas))
+
+    def decorator(run):
+        @wraps(run)
+        def wrapper(request, *args, **kwargs):
+            unknown = sorted(set(request.GET) - known)
+            if unknown:
+                errors = [
+                    {
+                        "loc": ["query", name[:100]],
+                        "msg": "Unknown query parameter.",
+                        "type": "unknown_parameter",
+                    }
+                    for name in unknown[:10]
+                ]
+                return _problem(
+                    422, "Unknown query parameters.", INVALID_REQUEST, errors
+                )
+            return run(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def json_body(run):
     """Refuse bodies that are not JSON, too large or malformed, before ninja.
 
@@ -382,10 +444,10 @@ class PagedReaderCommentSchema(Schema):
     url_name="wagtail_dvt_list_comments",
     summary="List comments",
     operation_id="wagtail_dvt_comments_list",
-    auth=PUBLIC,
+    auth=READ,
     openapi_extra=_openapi(422),
 )
-@decorate_view(with_codes)
+@decorate_view(with_codes, known_query(ReaderCommentFilterSchema, CommentsPageInput))
 def list_comments(
     request: HttpRequest,
     filters: ReaderCommentFilterSchema = Query(...),  # noqa: B008
@@ -456,10 +518,10 @@ class CommentTokenSchema(Schema):
     url_name="wagtail_dvt_comment_token",
     summary="Get a comment token",
     operation_id="wagtail_dvt_comments_token",
-    auth=PUBLIC,
+    auth=READ,
     openapi_extra=_openapi(403, 404, 422),
 )
-@decorate_view(with_codes)
+@decorate_view(with_codes, known_query(CommentTokenFilterSchema))
 def get_comment_token(
     request: HttpRequest,
     response: HttpResponse,
@@ -484,10 +546,10 @@ def get_comment_token(
     url_name="wagtail_dvt_detail_comment",
     summary="Comment detail",
     operation_id="wagtail_dvt_comments_detail",
-    auth=PUBLIC,
+    auth=READ,
     openapi_extra=_openapi(404, 422),
 )
-@decorate_view(with_codes)
+@decorate_view(with_codes, known_query())
 def get_comment(request: HttpRequest, comment_id: int):
     """One approved comment on a live, public article; 404 for any other id."""
     comment = public_comments(request).filter(pk=comment_id).first()
@@ -541,7 +603,7 @@ def _refusal_response(refusal: CommentRefused):
     errors = None
     if isinstance(refusal, InvalidComment):
         errors = [
-            {"loc": ["body", "data", field], "msg": message}
+            {"loc": ["body", "data", field], "msg": message, "type": refusal.code}
             for field, messages in refusal.errors.items()
             for message in messages
         ]
@@ -556,6 +618,45 @@ def _refusal_response(refusal: CommentRefused):
     return response
 
 
+#: The plugin's query parameter models: ninja lists their fields as
+#: parameters, and adds the models to the components too, where nothing uses them.
+QUERY_SCHEMAS = (
+    "ReaderCommentFilterSchema",
+    "CommentsPageInput",
+    "CommentTokenFilterSchema",
+)
+
+
+def publish_components(api) -> None:
+    """Add the comments operations' shared schemas to ``api``'s OpenAPI document.
+
+    A router cannot add components of its own: this wraps the document's
+    generation, once per ``api``, to add :class:`ReaderCommentProblem` (which
+    every error answer refers to) and drop the unused query models. Called by
+    :func:`fix_anonymous_security`, which a site's ``api.py`` calls anyway;
+    nothing is changed when the plugin is imported.
+    """
+    if getattr(api, "_wagtail_dvt_components", False):
+        return
+    generate = api.get_openapi_schema
+
+    @wraps(generate)
+    def get_openapi_schema(*args, **kwargs):
+        schema = generate(*args, **kwargs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = ReaderCommentProblem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        schemas.update(problem.pop("$defs", {}))
+        schemas[ReaderCommentProblem.__name__] = problem
+        for name in QUERY_SCHEMAS:
+            schemas.pop(name, None)
+        return schema
+
+    api.get_openapi_schema = get_openapi_schema
+    api._wagtail_dvt_components = True
+
+
 def fix_anonymous_security(api) -> None:
     """Make Wagtail's v3 OpenAPI document valid: call once in the site's api.py.
 
@@ -565,7 +666,9 @@ def fix_anonymous_security(api) -> None:
     that scheme from ``api``'s document and turns each requirement naming it
     into ``{}``, OpenAPI's "no authentication needed". Requests are not
     affected: only the document changes, and only for this ``api`` instance.
+    Also publishes the comments operations' schemas (:func:`publish_components`).
     """
+    publish_components(api)
     generate = api.get_openapi_schema
 
     @wraps(generate)
@@ -599,4 +702,10 @@ def _without(requirements: list[dict], broken: set[str]) -> list[dict]:
     return fixed
 
 
-__all__ = ["ReaderCommentSchema", "fix_anonymous_security", "router"]
+__all__ = [
+    "ReaderCommentProblem",
+    "ReaderCommentSchema",
+    "fix_anonymous_security",
+    "publish_components",
+    "router",
+]
