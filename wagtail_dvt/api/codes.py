@@ -22,6 +22,7 @@ ERROR_CODES: dict[str, str] = {
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",
     "token_expired": "The token is too old: fetch a new one.",
+    "token_used": "The token already served a comment: fetch a new one.",
     "too_fast": "The token is too young: wait and send again.",
     "honeypot": "The honeypot field has a value.",
     "authentication_required": "The posting mode needs a signed-in user.",
