@@ -5,7 +5,6 @@ themselves, without HTTP.
 """
 
 import threading
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -13,7 +12,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.utils import timezone
-from dvt_testing import make_article
+from dvt_testing import (
+    FROZEN_AT,
+    backend_pid,
+    make_article,
+    wait_until_locked_out_or,
+)
 from wagtail.models import PageViewRestriction
 
 from wagtail_dvt.comments import admission
@@ -64,7 +68,7 @@ def set_dvt(settings, **values):
 # -- accepted comments ------------------------------------------------------
 
 
-def test_a_new_comment_is_stored_pending_with_its_private_fields(article):
+def test_a_new_comment_is_stored_pending_with_its_private_fields(article, clock):
     comment = post(article, email="ann@example.com", author_name="  Ann Reader  ")
 
     comment.refresh_from_db()
@@ -74,7 +78,7 @@ def test_a_new_comment_is_stored_pending_with_its_private_fields(article):
     assert comment.email == "ann@example.com"
     assert comment.ip_address == IP
     assert comment.user_agent == "TestBrowser/1.0"
-    assert timezone.now() - comment.posted_at < timedelta(seconds=5)
+    assert comment.posted_at == FROZEN_AT
 
 
 def test_auto_approve_stores_approved(article, settings):
@@ -240,28 +244,49 @@ def test_the_same_text_by_another_name_or_on_another_page_is_no_duplicate(
     assert Comment.objects.count() == 3
 
 
-def test_a_second_comment_from_one_address_within_15_s_is_a_flood(article, root_page):
+def test_a_second_comment_from_one_address_within_15_s_is_a_flood(
+    article, root_page, clock
+):
     other = make_article(root_page, title="Another article")
     post(article)
     with pytest.raises(CommentFlood) as refusal:
         post(other, body="Something else entirely.")
 
     assert refusal.value.status_code == 429
-    assert 1 <= refusal.value.retry_after <= 15
+    assert refusal.value.retry_after == 15
     assert Comment.objects.count() == 1
 
 
-def test_retry_after_counts_down(article):
+def test_retry_after_counts_down(article, clock):
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=10))
+    clock.shift(10)
+    with pytest.raises(CommentFlood) as refusal:
+        post(article, body="Again")
+    assert refusal.value.retry_after == 5
+    clock.shift(4.5)
+    with pytest.raises(CommentFlood) as refusal:
+        post(article, body="Again")
+    assert refusal.value.retry_after == 1
+
+
+def test_retry_after_counts_from_the_newest_post_in_the_window(article, clock):
+    """Two posts from one address in the window: the wait runs from the later."""
+    for seconds_ago in (14, 10):
+        Comment.objects.create(
+            page=article,
+            author_name="Ann Reader",
+            body=f"Posted {seconds_ago} s ago.",
+            ip_address=IP,
+            posted_at=timezone.now() - timedelta(seconds=seconds_ago),
+        )
     with pytest.raises(CommentFlood) as refusal:
         post(article, body="Again")
     assert refusal.value.retry_after == 5
 
 
-def test_after_the_interval_the_address_may_post_again(article):
+def test_after_the_interval_the_address_may_post_again(article, clock):
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=16))
+    clock.shift(15)
     assert post(article, body="A second thought.").pk
 
 
@@ -270,10 +295,10 @@ def test_other_addresses_are_not_held_up(article):
     assert post(article, body="Me too", ip_address="2001:db8::1").pk
 
 
-def test_flood_interval_is_a_setting(article, settings):
+def test_flood_interval_is_a_setting(article, settings, clock):
     set_dvt(settings, FLOOD_INTERVAL=60)
     post(article)
-    Comment.objects.update(posted_at=timezone.now() - timedelta(seconds=30))
+    clock.shift(30)
     with pytest.raises(CommentFlood) as refusal:
         post(article, body="Again")
     assert refusal.value.retry_after == 30
@@ -294,20 +319,28 @@ def test_spam_and_rejected_comments_count_for_the_flood(article):
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_posts_from_one_address_are_checked_in_turn(root_page):
-    """Two workers posting at once: the second waits for the first's lock."""
+    """Two workers posting at once: the second waits for the first's lock.
+
+    The first to reach the flood check waits there until the other is blocked
+    by the article's row lock; without the lock, both reach the check, and
+    both comments would be stored.
+    """
     article = make_article(root_page)
     original = admission._flood_retry_after
-
-    def slow_flood_check(*args):
-        result = original(*args)
-        time.sleep(0.5)  # widen the window between the check and the insert
-        return result
-
+    pids, reached = {}, {body: threading.Event() for body in "AB"}
     barrier = threading.Barrier(2)
     outcomes = []
 
+    def flood_check_in_turn(*args):
+        body = threading.current_thread().name
+        other = "B" if body == "A" else "A"
+        reached[body].set()
+        wait_until_locked_out_or(reached[other], pids[other])
+        return original(*args)
+
     def worker(body):
         try:
+            pids[body] = backend_pid()
             barrier.wait()
             outcomes.append(post(article, body=body).status)
         except CommentRefused as refusal:
@@ -315,8 +348,8 @@ def test_concurrent_posts_from_one_address_are_checked_in_turn(root_page):
         finally:
             connection.close()
 
-    with mock.patch.object(admission, "_flood_retry_after", slow_flood_check):
-        threads = [threading.Thread(target=worker, args=(b,)) for b in "AB"]
+    with mock.patch.object(admission, "_flood_retry_after", flood_check_in_turn):
+        threads = [threading.Thread(target=worker, args=(b,), name=b) for b in "AB"]
         for thread in threads:
             thread.start()
         for thread in threads:
