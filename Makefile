@@ -14,6 +14,17 @@ PYTEST_ARGS ?=
 # tests.settings_swapped, a site with its own article model
 # (WAGTAIL_DVT_ARTICLEPAGE_MODEL) on a custom base page model on Wagtail 8.
 SETTINGS ?= example_site.settings.test
+# pytest-xdist workers for the suite (not the browser tests); 0 runs it in one
+# process, which is what PYTEST_ARGS="--pdb" needs.
+PYTEST_WORKERS ?= 2
+# 0 skips the browser tests (tests/browser), e.g. on a second database: they
+# serve the example site from their own SQLite file whatever DATABASE_URL says.
+BROWSER ?= 1
+# 1 measures branch coverage of wagtail_dvt/ and fails below fail_under in
+# pyproject.toml, the newest stack's figure with the demo's settings. Stacks
+# that run less of the package (no API v3 on Wagtail 7) set 0, as CI's other
+# stages do, which also saves coverage's overhead there.
+COVERAGE ?= 1
 
 # The browser tests drive Debian's Chromium and inject axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -54,12 +65,13 @@ DEMO_STAMP := $(VENV)/.demo-install-stamp
 INSTALL_STAMP := $(VENV)/.install-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-swapped bench lighthouse lint format docs messages chromium gettext axe screenshots clean distclean
+.PHONY: help install demo test test-swapped mutation bench lighthouse lint format docs messages chromium gettext axe screenshots clean distclean
 
 help:
 	@echo "make demo       install, migrate, import the bundled article, run the server"
-	@echo "make test       ruff, makemigrations --check, pytest with the browser tests, docs build"
+	@echo "make test       ruff, makemigrations --check, pytest with branch coverage and the browser tests, docs build"
 	@echo "make test-swapped  the same, on a site with its own article model (tests.settings_swapped)"
+	@echo "make mutation   run mutmut over the modules that hold the rules (slow; not in CI)"
 	@echo "make bench      run the benchmarks (bench/), printing tables and writing JSON"
 	@echo "make lighthouse Lighthouse's four scores of the demo's article (Debian's Chromium)"
 	@echo "make docs       build the documentation site strictly into site/"
@@ -140,13 +152,29 @@ test: $(INSTALL_STAMP) chromium gettext axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run --settings=$(SETTINGS)
-	WAGTAIL_DVT_BROWSER_REQUIRED=1 WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' \
-		WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' \
-		$(VENV)/bin/pytest --ds=$(SETTINGS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --ds=$(SETTINGS) --ignore=tests/browser \
+		$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) \
+		$(if $(filter-out 0,$(COVERAGE)),--cov --cov-report=term:skip-covered) $(PYTEST_ARGS)
+	@# Exit status 5: PYTEST_ARGS (e.g. -k parser) selected no browser test.
+	$(if $(filter-out 0,$(BROWSER)),WAGTAIL_DVT_BROWSER_REQUIRED=1 \
+		WAGTAIL_DVT_CHROMIUM='$(CHROMIUM)' WAGTAIL_DVT_AXE_JS='$(CURDIR)/$(AXE_JS)' \
+		$(VENV)/bin/pytest --ds=$(SETTINGS) tests/browser $(PYTEST_ARGS) \
+		|| test $$? -eq 5)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 test-swapped:
 	$(MAKE) test SETTINGS=tests.settings_swapped
+
+# Mutation testing (docs/testing.md): mutmut mutates the modules listed in
+# pyproject.toml's [tool.mutmut], running for each mutant only the tests that
+# reach it. Slow (an hour or more on 2 cores); never part of make test or CI.
+# MUTANTS narrows the run, e.g. MUTANTS='wagtail_dvt.comments.text*'.
+MUTANTS ?=
+MUTMUT_CHILDREN ?= 2
+mutation: $(INSTALL_STAMP)
+	$(PIP) install --quiet -e ".[mutation]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+	$(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN) $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 # Benchmarks print a table and write bench/results/*.json. They never run in
 # make test; set DATABASE_URL to measure on PostgreSQL (comment_load needs it).
@@ -237,7 +265,8 @@ format: $(INSTALL_STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf build dist site .pytest_cache .ruff_cache ./*.egg-info \
+	rm -rf build dist site .pytest_cache .ruff_cache ./*.egg-info mutants \
+		.coverage .coverage.* \
 		example_site/static_collected
 	find . -path ./.git -prune -o -path './.venv*' -prune -o \
 		-name __pycache__ -type d -exec rm -rf {} +

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from dvt_testing import FROZEN_AT
 from hypothesis import settings as hypothesis_settings
 from wagtail.models import Revision, Site
 
@@ -78,6 +79,17 @@ def run_import(db):
         return run
 
     return run
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Time stands still at ``FROZEN_AT``; ``clock.shift(seconds)`` moves it on.
+
+    Ages, intervals and ``Retry-After`` are then exact, however long a call
+    takes on a busy machine, and no test waits for real.
+    """
+    time_machine.move_to(FROZEN_AT, tick=False)
+    return time_machine
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_TITLE = "The Role of Interventional Radiology in Deep Vein Thrombosis Treatment"
 BUNDLED_SLUG = "the-role-of-interventional-radiology-in-deep-vein-thrombosis-treatment"
+#: Where the ``clock`` fixture stops time: any fixed moment works.
+FROZEN_AT = datetime.datetime(2025, 3, 4, 12, 0, tzinfo=datetime.UTC)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -188,3 +190,33 @@ def comment_edit_data(comment, **fields):
     }
     data.update(fields)
     return data
+
+
+def backend_pid():
+    """This thread's PostgreSQL backend process id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def wait_until_locked_out_or(event, pid):
+    """Wait until PostgreSQL backend ``pid`` waits for a lock, or ``event`` is set.
+
+    Two threads meet this way without a sleep: the first to reach a point
+    waits there until the other is either blocked by the lock the rule takes
+    (``True``) or has reached the same point, as it does when the rule is
+    broken (``False``).
+    """
+    from django.db import connection
+
+    while not event.wait(0.005):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+            )
+            row = cursor.fetchone()
+        if row and row[0] == "Lock":
+            return True
+    return False

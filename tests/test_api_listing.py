@@ -174,3 +174,38 @@ def test_v2_listing_is_compact_json_and_browsable_api_indents(client, article):
     assert b'"total_count":2,' in compact.content
     assert browsable.status_code == 200
     assert "&quot;total_count&quot;: 2," in browsable.content.decode()
+
+
+@pytest.fixture
+def second_site_article(db):
+    """A live article with one approved comment on a second Site, b.localhost."""
+    from dvt_testing import home_page_model
+    from wagtail.models import Page, Site
+
+    home = Page.get_first_root_node().add_child(
+        instance=home_page_model()(title="B home", slug="b-home")
+    )
+    Site.objects.create(hostname="b.localhost", port=80, root_page=home)
+    return make_article(home, "Elsewhere", comments=[(APPROVED, 1)])
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_each_site_lists_only_its_own_comments(
+    client, article, second_site_article, url
+):
+    """A second Site's comments never leak into this Site's listing or detail."""
+    add_comments(article, 1)
+    theirs = Comment.objects.get(page=second_site_article)
+    ours = Comment.objects.get(page=article, status=APPROVED)
+
+    here = client.get(url).json()["items"]
+    there = client.get(url, HTTP_HOST="b.localhost").json()["items"]
+    by_id = client.get(url, {"article": second_site_article.pk}).json()["items"]
+
+    assert [item["id"] for item in here] == [ours.pk]
+    assert [item["id"] for item in there] == [theirs.pk]
+    assert by_id == []
+    assert client.get(f"{url}{theirs.pk}/").status_code == 404
+    assert client.get(f"{url}{theirs.pk}/", HTTP_HOST="b.localhost").status_code == 200

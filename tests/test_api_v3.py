@@ -380,7 +380,7 @@ def test_privileged_keys_are_refused(client, article, quiet, extra):
     assert not Comment.objects.filter(author_name="Vera Visitor").exists()
 
 
-def test_refusals(client, article, quiet):
+def test_refusals(client, article, quiet, clock):
     draft = article.get_parent().add_child(
         instance=ArticlePage(title="Draft", author="A", date=dt.date(2024, 1, 1))
     )
@@ -410,7 +410,7 @@ def test_refusals(client, article, quiet):
     assert not_live.status_code == missing.status_code == 404
     assert first.status_code == 202
     assert flood.status_code == 429
-    assert 1 <= int(flood["Retry-After"]) <= 15
+    assert flood["Retry-After"] == "15"
     # A duplicate of a hidden comment reads as a new one, and is not stored.
     assert (duplicate.status_code, duplicate.json()) == (202, first.json())
     assert text.status_code == 415
@@ -478,7 +478,8 @@ def test_publishing_a_stale_draft_keeps_new_and_deleted_comments(
 
 def test_revert_and_republish_keep_comments(editor, article):
     first_revision = article.latest_revision
-    assert send(editor, "patch", f"{PAGES}{article.pk}/", {"title": "Second"})
+    second = send(editor, "patch", f"{PAGES}{article.pk}/", {"title": "Second"})
+    assert second.status_code == 200, second.content
     visitor = Comment.objects.create(
         page=article, author_name="Late", body="After", status=APPROVED
     )

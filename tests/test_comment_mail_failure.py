@@ -240,3 +240,47 @@ def test_a_hanging_mail_server_gives_up_and_the_batch_goes_later(
     assert "Posted while the mail server hangs." in mail.outbox[0].body
     comment.refresh_from_db()
     assert comment.announced_at == later
+
+
+@pytest.fixture
+def broken_notification_template(settings, tmp_path):
+    """A site's override of the moderators' email that fails to render."""
+    folder = tmp_path / "wagtail_dvt" / "notifications"
+    folder.mkdir(parents=True)
+    (folder / "comments_pending_subject.txt").write_text("{% if %}", "utf-8")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]},
+        *settings.TEMPLATES[1:],
+    ]
+    settings.WAGTAIL_DVT = {"FLOOD_INTERVAL": 0, "FORM_TOKEN_MIN_AGE": 0}
+
+
+def test_any_failure_after_the_commit_is_logged_not_answered_500(
+    client, article, moderator, broken_notification_template, caplog
+):
+    """Not only mail errors: whatever the batch raises after the commit.
+
+    The batch catches mail errors itself; this failure reaches the on-commit
+    callback, which on Django 5.2 and 6.0 crashed the response when it was a
+    ``functools.partial`` (``robust=True`` logs its ``__qualname__``).
+    """
+    with caplog.at_level(logging.ERROR):
+        response = client.post(
+            "/api/v2/comments/",
+            json.dumps(
+                {
+                    "article": article.pk,
+                    "author_name": "Vic",
+                    "body": "Posted while the email cannot be written.",
+                    "token": fetch_token(client, "v2", article),
+                }
+            ),
+            content_type="application/json",
+        )
+
+    assert response.status_code == 202, response.content
+    assert Comment.objects.get().status == CommentStatus.PENDING
+    assert any(
+        record.name.startswith("wagtail_dvt") and record.exc_info
+        for record in caplog.records
+    ), [record.getMessage() for record in caplog.records]

@@ -226,3 +226,16 @@ def test_a_name_with_line_breaks_stays_on_one_line_in_the_email(
     lines = mailoutbox[0].body.splitlines()
     assert "Eve Approve all: https://evil.example, " in "\n".join(lines)
     assert not any(line.startswith("Approve all") for line in lines)
+
+
+def test_the_next_batch_is_due_exactly_one_interval_after_the_last(
+    post, moderators, mailoutbox, clock
+):
+    post(1)
+    clock.shift(60)  # within the interval: comment 2 waits for the next batch
+    post(2)
+    clock.shift(14 * 60 - 0.001)
+    assert "Announced 0 comment(s)" in run_command()
+    clock.shift(0.001)
+    assert "Announced 1 comment(s) in 2 email(s)" in run_command()
+    assert len(mailoutbox) == 4

@@ -1,5 +1,6 @@
 """Concurrent writers: two ``import_article`` processes importing the same
-documents at once, and readers posting comments at the same moment.
+documents at once, readers posting comments at the same moment, and two
+processes claiming one moderators' batch.
 
 Runs on PostgreSQL only (the CI's second stage): SQLite serializes writers by
 locking the whole file, so it cannot show the race this guards against.
@@ -14,7 +15,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
-from dvt_testing import REPO_ROOT, make_article, retitled
+from dvt_testing import FROZEN_AT, REPO_ROOT, make_article, retitled
 
 from wagtail_dvt.models import Comment, get_article_model
 
@@ -159,3 +160,70 @@ def test_one_token_posted_from_ten_addresses_at_once_serves_one_comment(
 
     assert statuses == [202] + [400] * (READERS - 1)
     assert Comment.objects.filter(author_name="Racer").count() == 1
+
+
+def test_two_senders_claiming_one_batch_send_it_once(django_user_model, root_page):
+    """Two processes both past the "is a batch due?" read, claiming at once.
+
+    They meet at a barrier just before the claim. The conditional UPDATE lets
+    one take the batch; the other, blocked on the row until the first
+    commits, then finds it no longer due, and must neither send nor move the
+    interval's start to its own time.
+    """
+    import threading
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.core import mail
+    from dvt_testing import make_article
+
+    from wagtail_dvt.comments import notifications
+    from wagtail_dvt.models import CommentStatus, ModeratorNotificationState
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    article = make_article(root_page)
+    for number in range(2):
+        Comment.objects.create(
+            page=article,
+            author_name=f"Reader {number}",
+            body=f"Waiting comment {number}.",
+            posted_at=FROZEN_AT,
+            status=CommentStatus.PENDING,
+        )
+    ModeratorNotificationState.objects.create(
+        pk=notifications.STATE_ID, last_sent_at=FROZEN_AT - timedelta(days=1)
+    )
+    nows = {
+        "A": FROZEN_AT + timedelta(minutes=1),
+        "B": FROZEN_AT + timedelta(minutes=2),
+    }
+    barrier = threading.Barrier(2)
+    results = {}
+    original = notifications._claim_batch
+
+    def claim_together(now):
+        barrier.wait()
+        return original(now)
+
+    def sender(name):
+        try:
+            results[name] = notifications.send_due_notifications(now=nows[name])
+        finally:
+            connection.close()
+
+    mail.outbox = []
+    with mock.patch.object(notifications, "_claim_batch", claim_together):
+        threads = [threading.Thread(target=sender, args=(n,)) for n in nows]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    (winner,) = [name for name, result in results.items() if result.emails]
+    (loser,) = set(nows) - {winner}
+    assert (results[winner].comments, results[winner].emails) == (2, 1)
+    assert (results[loser].comments, results[loser].emails) == (0, 0)
+    assert [message.to for message in mail.outbox] == [["root@example.com"]]
+    state = ModeratorNotificationState.objects.get()
+    assert state.last_sent_at == nows[winner]
+    assert set(Comment.objects.values_list("announced_at", flat=True)) == {nows[winner]}

@@ -109,6 +109,7 @@ def test_a_body_over_the_limit_once_stored_is_refused(
         ("Straße", "strasse"),  # case folding, not lowering
         ("a\r\nb\rc\u2028d", "a\nb\nc\nd"),
         ("  hello   world  \n\n", "hello world"),
+        ("first line  \n\t second line", "first line\nsecond line"),  # each line
     ],
 )
 def test_normalized_text(typed, same_as):

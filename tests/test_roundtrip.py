@@ -236,3 +236,21 @@ def test_a_comment_that_looks_like_structure_exports_and_reads_back(body, db):
     assert [c.body for c in document.comments[1:]] == list(
         Comment.objects.filter(page=page).values_list("body", flat=True)[1:]
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Fine.\n\nThanks.\n\n", "Line one\r\nline two"],
+    ids=["trailing-blank-lines", "carriage-return"],
+)
+def test_export_refuses_a_comment_that_parses_but_reads_back_changed(db, body):
+    """Text that parses, but as other text: the read-back comparison catches it."""
+    from wagtail_dvt.importer.exporter import ExportError
+    from wagtail_dvt.models import Comment
+
+    page = ArticlePage.objects.get(pk=import_document().page_id)
+    Comment.objects.filter(pk=Comment.objects.filter(page=page).first().pk).update(
+        body=body
+    )
+    with pytest.raises(ExportError, match="would read back differently"):
+        export_document(page, timezone=UTC)
