@@ -444,18 +444,22 @@ def validate_one_line(value):
         )
 
 
-class FingerprintField(models.CharField):
-    """A SHA-256 of the comment's normalized name and text, set on every save.
-
-    Computed in ``pre_save``, which ``bulk_create`` calls too (the importer
-    uses it), so that no comment row goes without one.
-    """
+class DigestField(models.CharField):
+    """A hex SHA-256 that the model computes: never typed in a form."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("editable", False)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+
+class FingerprintField(DigestField):
+    """A SHA-256 of the comment's normalized name and text, set on every save.
+
+    Computed in ``pre_save``, which ``bulk_create`` calls too (the importer
+    uses it), so that no comment row goes without one.
+    """
 
     def pre_save(self, model_instance, add):
         value = comment_fingerprint(model_instance.author_name, model_instance.body)
@@ -463,7 +467,7 @@ class FingerprintField(models.CharField):
         return value
 
 
-class EntryFingerprintField(models.CharField):
+class EntryFingerprintField(DigestField):
     """The fingerprint of a comment's document entry: its name, minute and text.
 
     Set once, when the comment is created (``pre_save`` with ``add``, which
@@ -471,12 +475,6 @@ class EntryFingerprintField(models.CharField):
     comment a moderator edited or erased, and never adds it again in its
     original form. See :func:`~wagtail_dvt.importer.identity.entry_fingerprint`.
     """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("blank", True)
-        super().__init__(*args, **kwargs)
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
