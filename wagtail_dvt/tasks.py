@@ -29,6 +29,30 @@ def enqueue_on_commit(task_, *args, **kwargs) -> None:
 
 
 @task()
+def send_moderator_notifications(attempt: int = 0) -> None:
+    """Email moderators the waiting comments, if a batch is due; retry a failure."""
+    from .comments.notifications import run_batch
+
+    run_batch(attempt)
+
+
+@task()
+def purge_article_cache(article_id: int, include_pages: bool = True) -> None:
+    """Purge what the front-end cache holds of an article and its comments."""
+    from .cache import purge_article
+
+    purge_article(article_id, include_pages=include_pages)
+
+
+@task()
+def announce_comments_changed(article_id: int) -> None:
+    """Send ``comments_changed`` for an article to the site's receivers."""
+    from .cache import announce_article
+
+    announce_article(article_id)
+
+
+@task()
 def update_article_references(app_label, model_name, pk):
     """Update an article's reference index entries, without its comments."""
     from . import references
