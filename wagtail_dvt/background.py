@@ -21,7 +21,7 @@ import logging
 import threading
 from collections import OrderedDict
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
 from django_tasks.backends.immediate import ImmediateBackend
@@ -77,9 +77,12 @@ def runs_here(task_) -> bool:
     True for the default backend of a site that sets no ``TASKS``; a site
     that names ``ImmediateBackend`` itself chooses to run tasks in place.
     """
-    return not settings.is_overridden("TASKS") and isinstance(
-        task_.get_backend(), ImmediateBackend
+    configured = getattr(settings, "TASKS", None)
+    # Django 6's global default counts as unset, as the backport counts it.
+    site_sets_tasks = configured is not None and configured is not getattr(
+        global_settings, "TASKS", None
     )
+    return not site_sets_tasks and isinstance(task_.get_backend(), ImmediateBackend)
 
 
 def can_defer(task_) -> bool:
