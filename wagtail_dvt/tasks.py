@@ -4,7 +4,9 @@ Through the ``django_tasks`` backport, on every supported Django, as Wagtail's
 own ``wagtail/tasks.py`` does: on Django 6 too, ``TASKS`` names backends of
 ``django_tasks`` (``django_tasks.backends.immediate.ImmediateBackend`` by
 default, or a worker's such as ``django_tasks_db``). Each task takes ids, never
-objects, and is idempotent, so that a worker may retry it.
+objects, and is idempotent, so that a worker may retry it. The reader-facing
+side effects are enqueued through :mod:`wagtail_dvt.background`, which never
+runs them in the request, whatever the backend.
 """
 
 from __future__ import annotations
