@@ -188,3 +188,19 @@ def comment_edit_data(comment, **fields):
     }
     data.update(fields)
     return data
+
+
+def post_comment_form(client, article, body, token=None):
+    """Post the article page's comment form, as a reader's browser does."""
+    from wagtail_dvt.comments.forms import make_form_token
+
+    return client.post(
+        article.url + "comment/",
+        {
+            "author_name": "Ann Reader",
+            "email": "",
+            "body": body,
+            "honeypot": "",
+            "token": token or make_form_token(article),
+        },
+    )

@@ -26,10 +26,10 @@ import pytest
 from django.core.signals import request_finished
 from django.db import connection
 from dvt_testing import make_article
+from dvt_testing import post_comment_form as post_form
 from smtp_servers import HangingServer, RecordingServer, mail_settings
 
 from wagtail_dvt import background
-from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.comments.notifications import (
     batch_due_at,
     message_id,
@@ -52,19 +52,6 @@ def moderators(django_user_model):
     django_user_model.objects.create_superuser("root", "root@example.com", "x")
     django_user_model.objects.create_superuser("mod", "mod@example.com", "x")
     return ["mod@example.com", "root@example.com"]
-
-
-def post_form(client, article, body):
-    return client.post(
-        article.url + "comment/",
-        {
-            "author_name": "Ann Reader",
-            "email": "",
-            "body": body,
-            "honeypot": "",
-            "token": make_form_token(article),
-        },
-    )
 
 
 def post_api(client, article, body):
