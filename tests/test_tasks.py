@@ -323,7 +323,7 @@ def test_a_refused_batch_is_retried_and_marked_sent_only_once_accepted(
         assert Comment.objects.get().announced_at is None
         server.hold_at = None
         server.release.set()
-        # Held, then refused: the last retry gives up, within its bound.
+        # Held, then refused; the second retry is accepted.
         wait_for(lambda: server.attempts == 3)
         wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
     finally:
@@ -365,3 +365,20 @@ def test_a_batch_survives_its_worker_being_killed(
     # The message accepted before the crash was for the first comment only.
     assert "During the crash." not in first.get_payload()
     assert batch_due_at() is not None
+
+
+@needs_postgres
+def test_retries_are_bounded(client, article, django_user_model, worker_site):
+    django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    server = RecordingServer(refuse=100)
+    try:
+        post_form(client, article, "Never accepted.")
+        worker_site(server)
+        wait_for(lambda: server.attempts == 3)
+        wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
+    finally:
+        server.close()
+    # The post's attempt and MAIL_RETRY_DELAYS' two retries, then no more.
+    assert task_rows().count() == 3
+    assert server.attempts == 3
+    assert Comment.objects.get().announced_at is None
