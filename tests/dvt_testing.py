@@ -220,3 +220,19 @@ def wait_until_locked_out_or(event, pid):
         if row and row[0] == "Lock":
             return True
     return False
+
+
+def post_comment_form(client, article, body, token=None):
+    """Post the article page's comment form, as a reader's browser does."""
+    from wagtail_dvt.comments.forms import make_form_token
+
+    return client.post(
+        article.url + "comment/",
+        {
+            "author_name": "Ann Reader",
+            "email": "",
+            "body": body,
+            "honeypot": "",
+            "token": token or make_form_token(article),
+        },
+    )

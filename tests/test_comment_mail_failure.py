@@ -20,6 +20,7 @@ from unittest import mock
 import django
 import pytest
 from dvt_testing import make_article
+from dvt_testing import post_comment_form as post_form
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from wagtail_dvt.comments.forms import make_form_token
@@ -78,20 +79,6 @@ def fetch_token(client, version, article):
     response = client.get(f"/api/{version}/comments/token/?article={article.pk}")
     assert response.status_code == 200, response.content
     return response.json()["token"]
-
-
-def post_form(client, article, body, token=None):
-    """Post the article page's comment form, as a reader's browser does."""
-    return client.post(
-        article.url + "comment/",
-        {
-            "author_name": "Ann Reader",
-            "email": "",
-            "body": body,
-            "honeypot": "",
-            "token": token or make_form_token(article),
-        },
-    )
 
 
 def assert_failure_logged(caplog):

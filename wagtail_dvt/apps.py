@@ -11,6 +11,7 @@ class WagtailDvtAppConfig(AppConfig):
     def ready(self):
         # Importing these registers the system checks and connects the
         # receivers that purge caches and record deleted comments.
-        from . import cache, checks, tombstones  # noqa: F401
+        from . import background, cache, checks, tombstones  # noqa: F401
 
+        background.connect()
         cache.connect()

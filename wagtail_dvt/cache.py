@@ -10,9 +10,12 @@ its comments listings as ``comments_url`` gives them. Listings under other
 query strings cannot be listed: backends that purge by surrogate key
 (``purge_tags``) or by prefix (``purge_prefixes``, see
 :mod:`wagtail_dvt.frontend_cache`) are asked to purge the article's keys or
-paths too. Then it sends
-:data:`~wagtail_dvt.signals.comments_changed`, once per article, after the
-transaction commits.
+paths too. It also sends :data:`~wagtail_dvt.signals.comments_changed`.
+
+Both run as tasks (:mod:`wagtail_dvt.tasks`), one of each per article per
+transaction, enqueued once it commits and never run in a reader's request
+(:mod:`wagtail_dvt.background`): a CDN that is slow to answer holds a worker,
+not the reader.
 """
 
 from __future__ import annotations
@@ -139,34 +142,53 @@ def purge_articles(articles, *, include_pages=True) -> set[str]:
     return batch.urls
 
 
+def purge_article(article_id, *, include_pages=True) -> None:
+    """Purge one article's cached URLs and keys; nothing if it is gone."""
+    article = get_article_model().objects.filter(pk=article_id).first()
+    if article is None:
+        return
+    try:
+        purge_articles([article], include_pages=include_pages)
+    except Exception:
+        logger.exception("Could not purge the front-end cache of %s", article)
+
+
+def announce_article(article_id) -> None:
+    """Send ``comments_changed`` for one article; a failing receiver is logged."""
+    article = get_article_model().objects.filter(pk=article_id).first()
+    if article is None:
+        return
+    for receiver, result in comments_changed.send_robust(
+        sender=type(article), article=article
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "comments_changed receiver %r failed for article %s",
+                receiver,
+                article.pk,
+                exc_info=result,
+            )
+
+
 class _ChangedArticles:
-    """The ids of articles changed in one transaction, handled once at commit."""
+    """The ids of articles changed in one transaction, handed on once at commit."""
 
     def __init__(self):
         self.ids = set()
         self.flushed = False
 
     def flush(self):
+        from .background import dispatch
+        from .tasks import announce_comments_changed, purge_article_cache
+
         self.flushed = True
-        articles = list(get_article_model().objects.filter(pk__in=self.ids))
-        self.ids.clear()
-        if not articles:
-            return
-        try:
-            purge_articles(articles)
-        except Exception:
-            logger.exception("Could not purge the front-end cache of %s", articles)
-        for article in articles:
-            for receiver, result in comments_changed.send_robust(
-                sender=type(article), article=article
-            ):
-                if isinstance(result, Exception):
-                    logger.error(
-                        "comments_changed receiver %r failed for article %s",
-                        receiver,
-                        article.pk,
-                        exc_info=result,
-                    )
+        ids, self.ids = sorted(self.ids), set()
+        for article_id in ids:
+            for task_ in (purge_article_cache, announce_comments_changed):
+                try:
+                    dispatch(task_, article_id)
+                except Exception:
+                    logger.exception("Could not enqueue %s(%s)", task_.name, article_id)
 
 
 def articles_changed(article_ids, using=None) -> None:
@@ -242,14 +264,10 @@ def _article_saved(sender, instance, using, **kwargs):
 def _article_published(sender, instance, **kwargs):
     # Wagtail purges the page URLs itself; comment pages and the API's are ours.
     if isinstance(instance, ArticlePageMixin):
-        transaction.on_commit(lambda: _purge_api_urls(instance))
+        from .background import dispatch_on_commit
+        from .tasks import purge_article_cache
 
-
-def _purge_api_urls(article):
-    try:
-        purge_articles([article], include_pages=False)
-    except Exception:
-        logger.exception("Could not purge the front-end cache of %s", article)
+        dispatch_on_commit(purge_article_cache, instance.pk, False)
 
 
 def connect():

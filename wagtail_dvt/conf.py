@@ -54,14 +54,19 @@ DEFAULTS = {
     # and superusers) when comments wait for moderation.
     "NOTIFY_MODERATORS": True,
     # At most one email per moderator per interval, listing every comment
-    # that waits: seconds, or a datetime.timedelta. Sent by the first post
-    # after the interval, or by the send_comment_notifications command.
+    # that waits: seconds, or a datetime.timedelta. Sent by a task after the
+    # first post after the interval; with a worker, at the interval's end;
+    # without one, by the next post or the send_comment_notifications command.
     "NOTIFY_INTERVAL": 15 * 60,
     # Seconds the moderators' mail waits on an unanswering SMTP server before
-    # it gives up (the batch is then sent after the next interval): a post may
-    # send the batch, and its reader must not wait. Caps the site's own
-    # timeout for this mail; None leaves the site's (EMAIL_TIMEOUT or MAILERS).
+    # it gives up: it runs in a task, and a stuck server must not hold the
+    # worker (or the default background thread). Caps the site's own timeout
+    # for this mail; None leaves the site's (EMAIL_TIMEOUT or MAILERS).
     "MAIL_TIMEOUT": 2,
+    # Seconds before each retry of a batch that the mail server refused or
+    # never answered, with a worker that runs deferred tasks; after the last,
+    # the comments wait for the next batch.
+    "MAIL_RETRY_DELAYS": [60, 300, 900],
     # Age limits, in seconds, of the signed token in the page's comment form:
     # faster posts are bots, older forms have expired.
     "FORM_TOKEN_MIN_AGE": 2,

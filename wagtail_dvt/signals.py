@@ -4,8 +4,10 @@
 per affected article for every committed change to what the article shows of
 its reader comments: a comment approved, rejected, marked spam, edited or
 deleted while public (singly or in a bulk action), a new comment published at
-once, or comments opened or closed. It is sent after the transaction commits,
-so receivers see the new state, and a rolled-back change sends nothing::
+once, or comments opened or closed. It is sent by a task
+(``announce_comments_changed``) enqueued when the transaction commits, so
+receivers see the new state, run outside the request, and a rolled-back change
+sends nothing. A task may run again: make receivers idempotent::
 
     from django.dispatch import receiver
     from wagtail_dvt.signals import comments_changed

@@ -4,7 +4,9 @@ Through the ``django_tasks`` backport, on every supported Django, as Wagtail's
 own ``wagtail/tasks.py`` does: on Django 6 too, ``TASKS`` names backends of
 ``django_tasks`` (``django_tasks.backends.immediate.ImmediateBackend`` by
 default, or a worker's such as ``django_tasks_db``). Each task takes ids, never
-objects, and is idempotent, so that a worker may retry it.
+objects, and is idempotent, so that a worker may retry it. The reader-facing
+side effects are enqueued through :mod:`wagtail_dvt.background`, which never
+runs them in the request, whatever the backend.
 """
 
 from __future__ import annotations
@@ -26,6 +28,30 @@ def enqueue_on_commit(task_, *args, **kwargs) -> None:
         task_.enqueue(*args, **kwargs)
 
     transaction.on_commit(enqueue)
+
+
+@task()
+def send_moderator_notifications(attempt: int = 0) -> None:
+    """Email moderators the waiting comments, if a batch is due; retry a failure."""
+    from .comments.notifications import run_batch
+
+    run_batch(attempt)
+
+
+@task()
+def purge_article_cache(article_id: int, include_pages: bool = True) -> None:
+    """Purge what the front-end cache holds of an article and its comments."""
+    from .cache import purge_article
+
+    purge_article(article_id, include_pages=include_pages)
+
+
+@task()
+def announce_comments_changed(article_id: int) -> None:
+    """Send ``comments_changed`` for an article to the site's receivers."""
+    from .cache import announce_article
+
+    announce_article(article_id)
 
 
 @task()

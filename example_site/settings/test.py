@@ -41,3 +41,10 @@ INSTALLED_APPS = [
     "wagtail.locales",
     "wagtail.contrib.simple_translation",
 ]
+
+# Tasks run where they are enqueued, after the commit, so that a test sees
+# their effect at once. A site that sets no TASKS runs the plugin's tasks in a
+# background thread instead (tests/test_tasks.py deletes this setting to test
+# that); django_tasks_db is there for the worker test on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]

@@ -242,20 +242,20 @@ def submit_comment(
 
 
 def notify_moderators_after_commit():
-    """Send the moderators' batch if one is due; never raise.
+    """Enqueue the moderators' batch (a task, off the request); never raise.
 
     A named function, not a ``functools.partial``: before Django 6.1,
     ``on_commit(robust=True)`` crashes while logging a failing partial (it
     has no ``__qualname__``), which turned a mail server outage into an HTTP
     500 for a reader whose comment was stored. Failures are logged here.
     """
-    from .notifications import send_due_notifications
+    from .notifications import schedule_batch
 
     try:
-        send_due_notifications()
+        schedule_batch()
     except Exception:
         logger.exception(
-            "Could not email moderators about waiting comments; "
+            "Could not enqueue the moderators' email about waiting comments; "
             "the comments are stored and will be in the next batch"
         )
 

@@ -4,19 +4,25 @@ At most one batch goes out per ``NOTIFY_INTERVAL``, one email per moderator
 (addresses are not shared), listing every pending comment not yet announced.
 A batch is sent by :func:`send_due_notifications`, which runs
 
-- after the commit of each comment a reader posts (see
-  :func:`~wagtail_dvt.comments.admission.submit_comment`), so the first
-  comment after a quiet interval is announced at once;
-- from the ``send_comment_notifications`` management command, which a cron
-  job runs, so comments posted during a busy interval are announced when it
-  ends even if nobody posts again.
+- in the ``send_moderator_notifications`` task (:mod:`wagtail_dvt.tasks`),
+  enqueued by :func:`schedule_batch` after the commit of each comment a reader
+  posts, never in the reader's request: at once when a batch is due, so the
+  first comment after a quiet interval is announced within seconds, or, on a
+  backend with a worker, with ``run_after`` set to when the interval ends;
+- from the ``send_comment_notifications`` management command, the fallback
+  for a site without a worker, which a cron job runs, so comments posted
+  during a busy interval are announced when it ends even if nobody posts again.
 
 The interval is claimed with a conditional update of one row
 (:class:`~wagtail_dvt.models.ModeratorNotificationState`), so two processes
 never both send. Each comment is marked ``announced_at`` only once a message
-listing it was sent: if the mail server cannot be reached, or does not answer
-within ``MAIL_TIMEOUT`` seconds, or the process dies while sending, the
-failure is logged and the comments wait for the next batch.
+listing it was accepted by the mail server: if the server cannot be reached,
+refuses the batch, or does not answer within ``MAIL_TIMEOUT`` seconds, the
+failure is logged, the claim is released and the task retries after each of
+``MAIL_RETRY_DELAYS``; then the comments wait for the next batch. If the
+process dies while sending, they wait for the next batch too, and messages
+already accepted go again with the same ``Message-ID``, so that mail systems
+can drop the duplicate.
 Messages are sent as Wagtail's own notifications are
 (``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header, each
 moderator's preferred admin language and time zone).
@@ -24,11 +30,13 @@ moderator's preferred admin language and time zone).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
+from urllib.parse import urlsplit
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
@@ -75,6 +83,66 @@ def notify_interval() -> timedelta:
     return timedelta(seconds=value)
 
 
+def retry_delays() -> list[timedelta]:
+    """``MAIL_RETRY_DELAYS`` as timedeltas: the waits before each retry."""
+    return [timedelta(seconds=delay) for delay in get_setting("MAIL_RETRY_DELAYS")]
+
+
+def batch_due_at():
+    """When the next batch may go out; None if no batch was ever sent."""
+    last = (
+        ModeratorNotificationState.objects.filter(pk=STATE_ID)
+        .values_list("last_sent_at", flat=True)
+        .first()
+    )
+    return None if last is None else last + notify_interval()
+
+
+def schedule_batch(now=None) -> None:
+    """Enqueue the moderators' batch after a post: now if due, else for later.
+
+    Called after the commit of a reader's comment. A batch that is not due
+    yet is scheduled for the end of the interval on a backend with a worker;
+    without one, the next post or the cron command sends it.
+    """
+    from ..background import can_defer, dispatch
+    from ..tasks import send_moderator_notifications
+
+    now = now or timezone.now()
+    due_at = batch_due_at()
+    if due_at is None or due_at <= now:
+        dispatch(send_moderator_notifications)
+    elif can_defer(send_moderator_notifications):
+        dispatch(send_moderator_notifications, run_after=due_at)
+
+
+def run_batch(attempt: int = 0) -> BatchResult:
+    """The task's body: send a due batch; if the server refused it, retry later.
+
+    Retries are bounded by ``MAIL_RETRY_DELAYS`` and need a worker that runs
+    deferred tasks; without one, the released claim lets the next post or
+    the cron command retry.
+    """
+    from ..background import can_defer, dispatch
+    from ..tasks import send_moderator_notifications
+
+    delays = retry_delays()
+    retry_in = delays[attempt] if attempt < len(delays) else None
+    result = send_due_notifications(retry_in=retry_in)
+    if (
+        result.failed
+        and not result.emails
+        and retry_in is not None
+        and can_defer(send_moderator_notifications)
+    ):
+        dispatch(
+            send_moderator_notifications,
+            attempt + 1,
+            run_after=timezone.now() + retry_in,
+        )
+    return result
+
+
 def moderator_emails():
     """Addresses of active users who may moderate comments, superusers included."""
     from ..admin.viewsets import comment_permission_policy
@@ -92,13 +160,14 @@ def waiting_comments():
     ).order_by("posted_at", "pk")
 
 
-def send_due_notifications(now=None) -> BatchResult:
+def send_due_notifications(now=None, retry_in=None) -> BatchResult:
     """Email moderators the waiting comments if the interval allows a batch now.
 
     Does nothing when ``NOTIFY_MODERATORS`` is off, when no comment waits,
     when no moderator has an email address, or when a batch went out less than
     ``NOTIFY_INTERVAL`` ago. Raises nothing for a mail failure: it is logged,
-    and the comments wait for the next batch.
+    and the comments wait for the next batch, which may go ``retry_in`` (a
+    timedelta) after this one rather than a whole interval.
     """
     if not get_setting("NOTIFY_MODERATORS"):
         return BatchResult()
@@ -125,6 +194,8 @@ def send_due_notifications(now=None) -> BatchResult:
     sent, failed = _send(messages)
     if not sent:
         # Nobody was told: the comments wait for the next batch.
+        if retry_in is not None:
+            _release_claim(now, min(retry_in, notify_interval()))
         return BatchResult(0, 0, failed)
     # Only now: a batch that was not sent stays waiting, whatever happened.
     Comment.objects.filter(pk__in=ids, announced_at__isnull=True).update(
@@ -155,6 +226,30 @@ def _claim_batch(now) -> bool:
     except IntegrityError:
         return False  # Another process created it first, and sends.
     return True
+
+
+def _release_claim(now, retry_in):
+    """Let a batch go again ``retry_in`` after the claim made at ``now``."""
+    ModeratorNotificationState.objects.filter(pk=STATE_ID, last_sent_at=now).update(
+        last_sent_at=now + retry_in - notify_interval()
+    )
+
+
+def message_id(comment_ids, recipient) -> str:
+    """The same ``Message-ID`` for the same comments sent to the same moderator.
+
+    A batch sent again, after a process died between the server's acceptance
+    and the commit that records it, is then a duplicate that mail systems
+    can drop. The address is hashed, so that the header does not show it.
+    """
+    key = ",".join(str(pk) for pk in sorted(comment_ids)) + "|" + recipient
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    domain = urlsplit(get_admin_base_url() or "").hostname
+    if not domain:
+        from django.core.mail.utils import DNS_NAME
+
+        domain = str(DNS_NAME)
+    return f"<wagtail-dvt.moderators.{digest}@{domain}>"
 
 
 def _messages(ids, recipients):
@@ -204,7 +299,10 @@ def _messages(ids, recipients):
                 body,
                 from_email,
                 [recipient],
-                headers={"Auto-Submitted": "auto-generated"},
+                headers={
+                    "Auto-Submitted": "auto-generated",
+                    "Message-ID": message_id(ids, recipient),
+                },
             )
             for recipient in emails
         )
