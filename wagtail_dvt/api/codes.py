@@ -18,6 +18,9 @@ ERROR_CODES: dict[str, str] = {
     "article_not_found": "No live article has the posted `article` id.",
     "comment_duplicate": "The same name already posted the same published text.",
     "comment_flood": "The client posted too recently; see `Retry-After`.",
+    "parent_not_found": "The `parent` is no comment readers see (missing or hidden).",
+    "parent_other_article": "The `parent` is a comment on another article.",
+    "reply_too_deep": "The `parent` is at `MAX_THREAD_DEPTH` already.",
     # Posting through the API (wagtail_dvt.api.tokens).
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",

@@ -1,0 +1,167 @@
+"""Threads of reader comments: where a reply goes, what readers see of one.
+
+Each comment stores its ``thread_id`` (the id of the thread's top-level
+comment), its ``level`` (0 at the top) and a ``path``: the zero-padded ids
+from the top of the thread down to itself. Ordering a thread by ``path``
+lists every reply right after its parent, older replies first, so a page of
+threads is one ordered query and never a recursive walk, as in
+django-comments-xtd.
+
+Readers see approved comments. A hidden or deleted comment whose thread
+still holds an approved reply below it shows as a placeholder, "This comment
+was removed", with nothing of its own: its replies stay in their place.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from ..conf import get_setting
+
+#: Digits of each id in a ``path``: ids up to 10**12 sort as numbers do.
+PATH_DIGITS = 12
+PATH_SEPARATOR = "/"
+
+#: The fields a placeholder row is emptied of: all the reader gave, and the
+#: hashes of it.
+PERSONAL_FIELDS = {
+    "author_name": "",
+    "body": "",
+    "email": "",
+    "ip_address": None,
+    "user_agent": "",
+    "entry_fingerprint": "",
+}
+
+
+def max_depth() -> int:
+    """How many levels a thread has at most: ``MAX_THREAD_DEPTH``, at least 1."""
+    return max(1, int(get_setting("MAX_THREAD_DEPTH")))
+
+
+def can_have_replies(level: int) -> bool:
+    """Whether a comment at ``level`` (0: top level) may be answered."""
+    return level + 1 < max_depth()
+
+
+def path_segment(pk: int) -> str:
+    return str(pk).zfill(PATH_DIGITS)
+
+
+def place_in_thread(comments) -> None:
+    """Give saved ``comments`` their ``thread_id``, ``level`` and ``path``.
+
+    Parents come before their replies in ``comments``, or are saved already.
+    A path holds the comment's own id, known only after the insert: one
+    update for a comment, one bulk update for many (an import).
+    """
+    from ..models import Comment
+
+    comments = list(comments)
+    for comment in comments:
+        parent = comment.parent
+        if parent is None:
+            comment.thread_id, comment.level = comment.pk, 0
+            comment.path = path_segment(comment.pk)
+        else:
+            comment.thread_id, comment.level = parent.thread_id, parent.level + 1
+            comment.path = parent.path + PATH_SEPARATOR + path_segment(comment.pk)
+    if len(comments) == 1:
+        (comment,) = comments
+        Comment.objects.filter(pk=comment.pk).update(
+            thread_id=comment.thread_id, level=comment.level, path=comment.path
+        )
+    elif comments:
+        Comment.objects.bulk_update(
+            comments, ["thread_id", "level", "path"], batch_size=500
+        )
+
+
+def visible_threads(page_id):
+    """The top-level comments of an article's threads that readers see, in order.
+
+    A thread shows if any comment in it is approved: its top comment, or a
+    reply under a hidden or deleted one.
+    """
+    from ..models import Comment, CommentStatus
+
+    approved_in_thread = Comment.objects.filter(
+        thread_id=OuterRef("pk"), status=CommentStatus.APPROVED
+    )
+    return (
+        Comment.objects.filter(page_id=page_id, level=0)
+        .filter(Exists(approved_in_thread))
+        .order_by("posted_at", "pk")
+    )
+
+
+def thread_comments(roots) -> list:
+    """What readers see of the threads of ``roots``, in reading order.
+
+    One query. Each comment gets ``is_placeholder``, ``reply_count`` (its
+    approved replies) and ``can_reply``; a placeholder's name and text are
+    emptied, whatever was loaded.
+    """
+    from ..models import Comment, CommentStatus
+
+    order = {root.pk: position for position, root in enumerate(roots)}
+    if not order:
+        return []
+    rows = list(
+        Comment.objects.filter(thread_id__in=list(order))
+        .only(*Comment.PUBLIC_FIELDS, "status", "thread_id", "level", "path")
+        .order_by("path")
+    )
+    rows.sort(key=lambda comment: order[comment.thread_id])  # stable: keeps paths
+    by_pk = {comment.pk: comment for comment in rows}
+    needed = set()
+    for comment in rows:
+        comment.reply_count = 0
+        if comment.status == CommentStatus.APPROVED:
+            needed.add(comment.pk)
+            parent = by_pk.get(comment.parent_id)
+            if parent is not None:
+                parent.reply_count += 1
+            while parent is not None and parent.pk not in needed:
+                needed.add(parent.pk)
+                parent = by_pk.get(parent.parent_id)
+    shown = []
+    for comment in rows:
+        if comment.pk not in needed:
+            continue
+        comment.is_placeholder = comment.status != CommentStatus.APPROVED
+        if comment.is_placeholder:
+            comment.author_name = comment.body = ""
+            comment.posted_at = None
+        comment.can_reply = not comment.is_placeholder and can_have_replies(
+            comment.level
+        )
+        shown.append(comment)
+    return shown
+
+
+def delete_keeping_replies(queryset):
+    """Delete the comments of ``queryset``; empty those with replies instead.
+
+    A comment with replies stays as a placeholder row, emptied of everything
+    its reader gave (:data:`PERSONAL_FIELDS`), hidden and marked ``removed``,
+    with the tombstone a deletion leaves, so that re-import never brings it
+    back. The others are deleted outright, and leave their tombstone too.
+    Returns what ``QuerySet.delete()`` returns.
+    """
+    from ..models import Comment, CommentStatus
+    from ..tombstones import tombstone_for
+
+    with transaction.atomic():
+        answered = Comment.objects.filter(parent=OuterRef("pk"))
+        kept = list(queryset.filter(Exists(answered), removed=False))
+        for comment in kept:
+            tombstone_for(comment).save()
+            for name, value in PERSONAL_FIELDS.items():
+                setattr(comment, name, value)
+            comment.status = CommentStatus.REJECTED
+            comment.removed = True
+            comment.save()
+        deleted = queryset.exclude(Exists(answered))
+        return super(type(queryset), deleted).delete()
