@@ -551,8 +551,6 @@ class CommentQuerySet(models.QuerySet):
 class Comment(models.Model):
     """A reader's comment on an article; shown only once approved."""
 
-    objects = CommentQuerySet.as_manager()
-
     # The site's article model (WAGTAIL_DVT_ARTICLEPAGE_MODEL).
     page = ParentalKey(
         swapper.get_model_name("wagtail_dvt", "ArticlePage"),
@@ -608,6 +606,8 @@ class Comment(models.Model):
     # they keep their place: no name, email, address, user agent or text.
     removed = models.BooleanField(_("removed"), default=False, editable=False)
 
+    objects = CommentQuerySet.as_manager()
+
     # Comments reference nothing but their article (see wagtail_dvt.references).
     wagtail_reference_index_ignore = True
 
@@ -642,12 +642,6 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.author_name} on {self.posted_at:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        comment = super().from_db(db, field_names, values, **kwargs)
-        comment._loaded_status = comment.__dict__.get("status")
-        return comment
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         if self.thread_id is None:
@@ -665,6 +659,12 @@ class Comment(models.Model):
         from .comments.threads import delete_keeping_replies
 
         return delete_keeping_replies(Comment.objects.filter(pk=self.pk))
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        comment = super().from_db(db, field_names, values, **kwargs)
+        comment._loaded_status = comment.__dict__.get("status")
+        return comment
 
     def body_html(self):
         """The comment text as safe HTML; see :func:`comment_body_html`."""

@@ -54,9 +54,9 @@ from ..conf import get_setting
 from ..models import Comment, CommentStatus, comments_source_id, get_article_model
 from .forms import CommentFieldsForm
 from .limits import claim_flood_slot, spend_token
-from .threads import can_have_replies
 from .links import urlize
 from .text import comment_fingerprint, normalize_for_comparison
+from .threads import can_have_replies
 
 logger = logging.getLogger(__name__)
 
