@@ -21,6 +21,7 @@ ERROR_CODES: dict[str, str] = {
     "parent_not_found": "The `parent` is no comment readers see (missing or hidden).",
     "parent_other_article": "The `parent` is a comment on another article.",
     "reply_too_deep": "The `parent` is at `MAX_THREAD_DEPTH` already.",
+    "token_used": "The token already served a comment: fetch a new one.",
     # Posting through the API (wagtail_dvt.api.tokens).
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",

@@ -90,6 +90,7 @@ READ = [anonymous]
 DETAIL_URL_NAME = "wagtailapi_v3:wagtail_dvt_detail_comment"
 
 ArticleId = Annotated[int, Field(ge=1, le=MAX_ID)]
+CommentId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _absolute(request, url_name, **kwargs):
@@ -142,6 +143,19 @@ class ReaderCommentSchema(Schema):
     body_html: str
     #: To the second, in UTC.
     posted_at: datetime
+    #: The id of the comment it replies to; ``null`` for a top-level comment.
+    parent: int | None
+    #: How many approved replies it has.
+    reply_count: int
+
+    @staticmethod
+    def resolve_parent(comment: Comment) -> int | None:
+        return comment.parent_id
+
+    @staticmethod
+    def resolve_reply_count(comment: Comment) -> int:
+        # Listings and details annotate it; a comment just posted has none.
+        return getattr(comment, "reply_count", 0)
 
     @staticmethod
     def resolve_body_html(comment: Comment) -> str:
@@ -168,6 +182,8 @@ class ReaderCommentSchema(Schema):
 
 class ReaderCommentFilterSchema(Schema):
     article: ArticleId | None = None
+    #: Replies to this comment id, or ``none``: comments that reply to none.
+    parent: CommentId | Literal["none"] | None = None
     #: At or after this time; a date means its first instant (``TIME_ZONE``).
     posted_after: datetime | date | None = None
     #: Before this time; a date means its first instant (``TIME_ZONE``).
@@ -231,6 +247,8 @@ class ReaderCommentCreateSchema(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_posting_mode)
 
     article: ArticleId
+    #: The id of the comment replied to: approved, on the same article.
+    parent: CommentId | None = None
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
@@ -289,7 +307,9 @@ class ReaderCommentProblem(Schema):
 PROBLEM_REF = {"$ref": f"#/components/schemas/{ReaderCommentProblem.__name__}"}
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
-    "(`invalid_comment`), or without a valid token (`token_missing`, "
+    "(`invalid_comment`), a `parent` that cannot be answered "
+    "(`parent_not_found`, `parent_other_article`, `reply_too_deep`), "
+    "or without a valid token (`token_missing`, "
     "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
     401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
     "(`authentication_required`).",
@@ -463,6 +483,7 @@ def list_comments(
         offset=offset,
         limit=limit,
         article=filters.article,
+        parent=filters.parent,
         posted_after=filters.posted_after and as_moment(filters.posted_after),
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
@@ -588,6 +609,7 @@ def create_comment(
             body=data.body,
             email=data.email or "",
             token=token,
+            parent=data.parent,
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)
