@@ -15,7 +15,7 @@ was removed", with nothing of its own: its replies stay in their place.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from ..conf import get_setting
 
@@ -154,14 +154,25 @@ def delete_keeping_replies(queryset):
     from ..tombstones import tombstone_for
 
     with transaction.atomic():
+        pks = set(queryset.values_list("pk", flat=True))
         answered = Comment.objects.filter(parent=OuterRef("pk"))
-        kept = list(queryset.filter(Exists(answered), removed=False))
-        for comment in kept:
+        count, by_model = 0, {}
+        # Replies first: a comment deleted with all its replies has none left.
+        while pks:
+            leaves = Comment.objects.filter(pk__in=pks).exclude(Exists(answered))
+            leaf_pks = set(leaves.values_list("pk", flat=True))
+            if not leaf_pks:
+                break
+            deleted, per_model = QuerySet.delete(leaves)  # not the override
+            count += deleted
+            for label, number in per_model.items():
+                by_model[label] = by_model.get(label, 0) + number
+            pks -= leaf_pks
+        for comment in Comment.objects.filter(pk__in=pks, removed=False):
             tombstone_for(comment).save()
             for name, value in PERSONAL_FIELDS.items():
                 setattr(comment, name, value)
             comment.status = CommentStatus.REJECTED
             comment.removed = True
             comment.save()
-        deleted = queryset.exclude(Exists(answered))
-        return super(type(queryset), deleted).delete()
+        return count, by_model
