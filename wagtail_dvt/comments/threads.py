@@ -78,6 +78,29 @@ def place_in_thread(comments) -> None:
         )
 
 
+def bulk_create_threads(comments) -> list:
+    """Create ``comments``, whose parents may be among them, parents first.
+
+    A parent is a saved comment or one of ``comments``; each level is one
+    ``bulk_create`` (which places it in its threads), so an import of any
+    size costs a few queries per level.
+    """
+    from ..models import Comment
+
+    pending, created = list(comments), []
+    while pending:
+        ready = [
+            comment
+            for comment in pending
+            if comment.parent_id is not None
+            or comment.parent is None
+            or comment.parent.pk is not None
+        ]
+        created += Comment.objects.bulk_create(ready)
+        pending = [comment for comment in pending if comment.pk is None]
+    return created
+
+
 def visible_threads(page_id):
     """The top-level comments of an article's threads that readers see, in order.
 
