@@ -77,7 +77,7 @@ def test_a_hidden_parent_is_answered_as_a_missing_one(client, url, article, stat
     to_hidden = post(client, url, article, hidden.pk)
     to_missing = post(client, url, article, hidden.pk + 1000)
 
-    assert to_hidden.status_code == to_missing.status_code == 400
+    assert to_hidden.status_code == to_missing.status_code == 404
     assert code_of(to_hidden) == code_of(to_missing) == "parent_not_found"
     hidden_body, missing_body = to_hidden.json(), to_missing.json()
     assert hidden_body == missing_body
@@ -91,7 +91,7 @@ def test_a_deleted_parent_is_answered_as_a_missing_one(client, url, article):
 
     response = post(client, url, article, top.pk)
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert code_of(response) == "parent_not_found"
 
 
@@ -100,7 +100,7 @@ def test_a_parent_on_another_article_is_refused(client, url, article, root_page)
 
     response = post(client, url, article, elsewhere.pk)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert code_of(response) == "parent_other_article"
     assert not Comment.objects.filter(author_name="Ann").exists()
 
@@ -111,7 +111,7 @@ def test_a_reply_below_the_maximum_depth_is_refused(client, url, article):
 
     response = post(client, url, article, deepest.pk)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert code_of(response) == "reply_too_deep"
     assert not Comment.objects.filter(author_name="Ann").exists()
 

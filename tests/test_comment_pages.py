@@ -80,7 +80,7 @@ def test_rendering_queries_do_not_grow_with_comments(client, article):
 @override_settings(USE_THOUSAND_SEPARATOR=True, WAGTAIL_DVT={"COMMENTS_PER_PAGE": 1})
 def test_ids_and_page_links_are_never_grouped_like_numbers(client, page_of_comments):
     newest = page_of_comments.approved_comments.last()
-    Comment.objects.filter(pk=newest.pk).update(id=12345, thread_id=12345)
+    Comment.objects.filter(pk=newest.pk).update(id=12345)
     response = client.get(page_of_comments.url, {"comments_page": 12})
     html = response.content.decode()
     assert 'id="comment-12345"' in html

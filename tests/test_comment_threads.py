@@ -1,5 +1,6 @@
 """Threaded replies: admission, the reader page and removal, over HTTP."""
 
+import json
 import re
 import time
 from html import unescape
@@ -71,9 +72,16 @@ def test_a_comment_starts_a_thread_and_a_reply_joins_it(article):
 
     top.refresh_from_db()
     deeper.refresh_from_db()
-    assert (top.thread_id, top.level) == (top.pk, 0)
+    # A top-level comment keeps the defaults: posting one writes nothing more.
+    assert (top.thread_id, top.level, top.path) == (None, 0, "")
     assert (deeper.thread_id, deeper.level, deeper.parent_id) == (top.pk, 2, reply.pk)
-    assert deeper.path == f"{top.pk:012d}/{reply.pk:012d}/{deeper.pk:012d}"
+    assert deeper.path == f"{reply.pk:012d}/{deeper.pk:012d}"
+
+
+def test_a_top_level_comment_costs_no_query_more_than_before_threads(article):
+    with CaptureQueriesContext(connection) as queries:
+        comment(article)
+    assert len(queries) == 1  # the INSERT
 
 
 def test_bulk_created_comments_are_placed_in_threads(article):
@@ -348,3 +356,20 @@ def test_the_page_costs_the_same_queries_for_20_and_2000_comments(
 
     page_queries(client, small.url)  # warm the site and page caches
     assert page_queries(client, article.url) == page_queries(client, small.url)
+
+
+def test_structured_data_names_parents_and_leaves_placeholders_out(client, article):
+    top = comment(article, "Parent Name")
+    reply = comment(article, "Ann", parent=top)
+    Comment.objects.filter(pk=top.pk).update(status=CommentStatus.REJECTED)
+
+    html = client.get(article.url).content.decode()
+    start = html.index('type="application/ld+json">') + len(
+        'type="application/ld+json">'
+    )
+    data = json.loads(html[start : html.index("</script>", start)])
+
+    [item] = data["comment"]
+    assert item["@id"].endswith(f"#comment-{reply.pk}")
+    assert item["parentItem"]["@id"].endswith(f"#comment-{top.pk}")
+    assert "Parent Name" not in json.dumps(data)

@@ -544,7 +544,7 @@ class CommentQuerySet(models.QuerySet):
         from .comments.threads import place_in_thread
 
         created = super().bulk_create(objs, *args, **kwargs)
-        place_in_thread([obj for obj in created if obj.thread_id is None])
+        place_in_thread([obj for obj in created if not obj.path])
         return created
 
 
@@ -582,10 +582,11 @@ class Comment(models.Model):
         _("announced to moderators at"), null=True, blank=True, editable=False
     )
     # Threads, as django-comments-xtd keeps them (see comments.threads): the
-    # comment answered, the thread's first comment, the depth (0: top level)
-    # and the place in the thread, so that a page of threads is one ordered
-    # query. SET_NULL: nothing a reader wrote goes with its parent, and a
-    # reply keeps its place through ``thread_id`` and ``path``.
+    # comment answered, the thread's top-level comment, the depth (0: top
+    # level) and the place in the thread, so that a page of threads is one
+    # ordered query. A top-level comment keeps the defaults. SET_NULL: nothing
+    # a reader wrote goes with its parent, and a reply keeps its place
+    # through ``thread_id`` and ``path``.
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -644,8 +645,8 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        if self.thread_id is None:
-            # The place in its thread holds its own id, known only now.
+        if self.parent_id is not None and not self.path:
+            # A reply's place in its thread holds its own id, known only now.
             from .comments.threads import place_in_thread
 
             place_in_thread([self])

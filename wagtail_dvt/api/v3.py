@@ -183,7 +183,7 @@ class ReaderCommentSchema(Schema):
 class ReaderCommentFilterSchema(Schema):
     article: ArticleId | None = None
     #: Replies to this comment id, or ``none``: comments that reply to none.
-    parent: CommentId | Literal["none"] | None = None
+    parent: ArticleId | Literal["none"] | None = None  # any id: a query string
     #: At or after this time; a date means its first instant (``TIME_ZONE``).
     posted_after: datetime | date | None = None
     #: Before this time; a date means its first instant (``TIME_ZONE``).
@@ -249,6 +249,15 @@ class ReaderCommentCreateSchema(Schema):
     article: ArticleId
     #: The id of the comment replied to: approved, on the same article.
     parent: CommentId | None = None
+
+    @field_validator("parent", mode="before")
+    @classmethod
+    def _no_boolean_id(cls, value):
+        # Pydantic reads ``true`` as 1; no comment is meant by it.
+        if isinstance(value, bool):
+            raise ValueError("use a comment id")
+        return value
+
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
@@ -307,16 +316,16 @@ class ReaderCommentProblem(Schema):
 PROBLEM_REF = {"$ref": f"#/components/schemas/{ReaderCommentProblem.__name__}"}
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
-    "(`invalid_comment`), a `parent` that cannot be answered "
-    "(`parent_not_found`, `parent_other_article`, `reply_too_deep`), "
-    "or without a valid token (`token_missing`, "
+    "(`invalid_comment`), or without a valid token (`token_missing`, "
     "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
     401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
     "(`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
     "API comments are off (`api_comments_off`).",
-    404: "Not found (`comment_not_found`, `article_not_found`).",
-    409: "Already posted (`comment_duplicate`).",
+    404: "Not found (`comment_not_found`, `article_not_found`, or a `parent` "
+    "that readers cannot see: `parent_not_found`).",
+    409: "Already posted (`comment_duplicate`), or a `parent` that cannot be "
+    "answered (`parent_other_article`, `reply_too_deep`).",
     413: "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE` (`request_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "A parameter or the body does not match this schema (`invalid_request`).",

@@ -21,9 +21,10 @@ modelled on WordPress's ``wp_allow_comment``:
 5. A form or API token serves one comment (400 ``token_used`` after that);
    a refused post does not spend it.
 6. A reply (``parent``) answers an approved comment on the same article,
-   above ``MAX_THREAD_DEPTH`` (400 ``parent_not_found``,
-   ``parent_other_article``, ``reply_too_deep``). A hidden or deleted parent
-   is answered as a missing one, so that no reply probes for hidden comments.
+   above ``MAX_THREAD_DEPTH`` (404 ``parent_not_found``, 409
+   ``parent_other_article`` and ``reply_too_deep``; 400 on the form). A
+   hidden or deleted parent is answered as a missing one, so that no reply
+   probes for hidden comments.
 7. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
    otherwise it is pending, or approved with ``AUTO_APPROVE``. Words match
@@ -124,30 +125,38 @@ class CommentFlood(CommentRefused):
         super().__init__(message)
 
 
-class ParentNotFound(CommentRefused):
+class ReplyRefused(CommentRefused):
+    """A reply whose parent cannot be answered; the form shows it as a 400.
+
+    The APIs answer each with its own status: schema-valid input refused for
+    the state of the data (404, 409), as for an article or a duplicate.
+    """
+
+
+class ParentNotFound(ReplyRefused):
     """The comment replied to does not exist, or readers cannot see it.
 
     One answer for both, so that a reply cannot tell a hidden comment from a
     missing one.
     """
 
-    status_code = 400
+    status_code = 404
     code = "parent_not_found"
     default_message = _("The comment you are replying to is not available.")
 
 
-class ParentOnOtherArticle(CommentRefused):
+class ParentOnOtherArticle(ReplyRefused):
     """The comment replied to belongs to another article."""
 
-    status_code = 400
+    status_code = 409
     code = "parent_other_article"
     default_message = _("You can only reply to a comment on the same article.")
 
 
-class ReplyTooDeep(CommentRefused):
+class ReplyTooDeep(ReplyRefused):
     """The comment replied to is at ``MAX_THREAD_DEPTH`` already."""
 
-    status_code = 400
+    status_code = 409
     code = "reply_too_deep"
     default_message = _("This conversation cannot go any deeper. Reply higher up.")
 

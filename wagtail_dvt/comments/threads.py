@@ -1,11 +1,12 @@
 """Threads of reader comments: where a reply goes, what readers see of one.
 
-Each comment stores its ``thread_id`` (the id of the thread's top-level
+Each reply stores its ``thread_id`` (the id of the thread's top-level
 comment), its ``level`` (0 at the top) and a ``path``: the zero-padded ids
-from the top of the thread down to itself. Ordering a thread by ``path``
-lists every reply right after its parent, older replies first, so a page of
-threads is one ordered query and never a recursive walk, as in
-django-comments-xtd.
+of its ancestors below the top, and its own. A top-level comment keeps the
+defaults (no thread id, level 0, an empty path), which cost no write.
+Ordering a thread by ``path`` lists every reply right after its parent,
+older replies first, so a page of threads is one ordered query and never a
+recursive walk, as in django-comments-xtd.
 
 Readers see approved comments. A hidden or deleted comment whose thread
 still holds an approved reply below it shows as a placeholder, "This comment
@@ -15,7 +16,7 @@ was removed", with nothing of its own: its replies stay in their place.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..conf import get_setting
 
@@ -49,32 +50,34 @@ def path_segment(pk: int) -> str:
     return str(pk).zfill(PATH_DIGITS)
 
 
-def place_in_thread(comments) -> None:
-    """Give saved ``comments`` their ``thread_id``, ``level`` and ``path``.
+def place_in_thread(replies) -> None:
+    """Give saved ``replies`` their ``thread_id``, ``level`` and ``path``.
 
-    Parents come before their replies in ``comments``, or are saved already.
-    A path holds the comment's own id, known only after the insert: one
-    update for a comment, one bulk update for many (an import).
+    Parents come before their replies, or are saved already. A path holds
+    the reply's own id, known only after the insert: one update for a reply,
+    one bulk update for many (an import). A top-level comment needs none:
+    its defaults (no thread id, level 0, an empty path) say it starts a
+    thread, so posting one costs no query more than before threads.
     """
     from ..models import Comment
 
-    comments = list(comments)
-    for comment in comments:
-        parent = comment.parent
-        if parent is None:
-            comment.thread_id, comment.level = comment.pk, 0
-            comment.path = path_segment(comment.pk)
-        else:
-            comment.thread_id, comment.level = parent.thread_id, parent.level + 1
-            comment.path = parent.path + PATH_SEPARATOR + path_segment(comment.pk)
-    if len(comments) == 1:
-        (comment,) = comments
-        Comment.objects.filter(pk=comment.pk).update(
-            thread_id=comment.thread_id, level=comment.level, path=comment.path
+    replies = [reply for reply in replies if reply.parent_id is not None]
+    for reply in replies:
+        parent = reply.parent
+        reply.thread_id = parent.thread_id or parent.pk
+        reply.level = parent.level + 1
+        segment = path_segment(reply.pk)
+        reply.path = (
+            f"{parent.path}{PATH_SEPARATOR}{segment}" if parent.path else segment
         )
-    elif comments:
+    if len(replies) == 1:
+        (reply,) = replies
+        Comment.objects.filter(pk=reply.pk).update(
+            thread_id=reply.thread_id, level=reply.level, path=reply.path
+        )
+    elif replies:
         Comment.objects.bulk_update(
-            comments, ["thread_id", "level", "path"], batch_size=500
+            replies, ["thread_id", "level", "path"], batch_size=500
         )
 
 
@@ -96,6 +99,8 @@ def bulk_create_threads(comments) -> list:
             or comment.parent is None
             or comment.parent.pk is not None
         ]
+        if not ready:
+            raise ValueError("A reply's parent is neither saved nor being created.")
         created += Comment.objects.bulk_create(ready)
         pending = [comment for comment in pending if comment.pk is None]
     return created
@@ -109,12 +114,12 @@ def visible_threads(page_id):
     """
     from ..models import Comment, CommentStatus
 
-    approved_in_thread = Comment.objects.filter(
+    approved_reply = Comment.objects.filter(
         thread_id=OuterRef("pk"), status=CommentStatus.APPROVED
     )
     return (
         Comment.objects.filter(page_id=page_id, level=0)
-        .filter(Exists(approved_in_thread))
+        .filter(Q(status=CommentStatus.APPROVED) | Exists(approved_reply))
         .order_by("posted_at", "pk")
     )
 
@@ -131,12 +136,14 @@ def thread_comments(roots) -> list:
     order = {root.pk: position for position, root in enumerate(roots)}
     if not order:
         return []
+    ids = list(order)
     rows = list(
-        Comment.objects.filter(thread_id__in=list(order))
+        Comment.objects.filter(Q(pk__in=ids) | Q(thread_id__in=ids))
         .only(*Comment.PUBLIC_FIELDS, "status", "thread_id", "level", "path")
-        .order_by("path")
+        .order_by("path")  # a top-level comment's is empty: first
     )
-    rows.sort(key=lambda comment: order[comment.thread_id])  # stable: keeps paths
+    # Stable: each thread keeps its path order.
+    rows.sort(key=lambda comment: order[comment.thread_id or comment.pk])
     by_pk = {comment.pk: comment for comment in rows}
     needed = set()
     for comment in rows:

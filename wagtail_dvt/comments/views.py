@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import get_setting
 from ..models import Comment, CommentStatus
 from .admission import (
+    ArticleNotFound,
     CommentFlood,
     CommentRefused,
     CommentsClosed,
     InvalidComment,
+    ReplyRefused,
     submit_comment,
 )
 from .forms import CommentForm
@@ -152,12 +154,14 @@ def post_comment(request, page):
             form.add_error(field if field in form.fields else None, messages)
         return _render_form(request, page, form, status=refusal.status_code)
     except CommentRefused as refusal:
-        if refusal.status_code == 404:
+        if isinstance(refusal, ArticleNotFound):
             raise Http404(refusal.message) from refusal
         if isinstance(refusal, CommentsClosed):
             form = None  # There is nothing to resubmit.
+        # A refused reply is the reader's to correct, on the page they see.
+        status = 400 if isinstance(refusal, ReplyRefused) else refusal.status_code
         response = _render_form(
-            request, page, form, status=refusal.status_code, error=refusal.message
+            request, page, form, status=status, error=refusal.message
         )
         if isinstance(refusal, CommentFlood):
             response["Retry-After"] = str(refusal.retry_after)

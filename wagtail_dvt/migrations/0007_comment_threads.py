@@ -2,18 +2,6 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, LPad
-
-
-def existing_comments_are_top_level(apps, schema_editor):
-    """Every comment so far starts its own thread (see comments.threads)."""
-    Comment = apps.get_model("wagtail_dvt", "Comment")
-    Comment.objects.update(
-        thread_id=F("pk"),
-        level=0,
-        path=LPad(Cast("pk", CharField(max_length=20)), 12, Value("0")),
-    )
 
 
 class Migration(migrations.Migration):
@@ -55,8 +43,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='comment',
             index=models.Index(fields=['page', 'level', 'posted_at'], name='wagtail_dvt_page_level'),
-        ),
-        migrations.RunPython(
-            existing_comments_are_top_level, migrations.RunPython.noop, elidable=True
         ),
     ]
