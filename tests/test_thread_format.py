@@ -121,3 +121,22 @@ def test_a_reply_under_a_hidden_parent_exports_as_a_top_level_comment(root_page)
 
     assert all(c.number is None for c in document.comments)
     assert len(document.comments) == 18
+
+
+@pytest.mark.django_db
+def test_a_re_import_adds_a_reply_to_a_comment_the_article_holds(root_page):
+    text = threaded(bundled(), {0: "[#1]", 1: "[#2 re #1]"})
+    first = import_document(text.encode(), name="doc.txt", timezone=UTC)
+    later = (
+        text
+        + "\n\nZed Late\nZed Late\n\nA late reply."
+        + "\n\nJuly 30, 2023 at 10:00 [#20 re #1]"
+    )
+
+    again = import_document(later.encode(), name="doc.txt", timezone=UTC)
+
+    assert again.page_id == first.page_id
+    assert again.comments_added == 1
+    top = Comment.objects.filter(page_id=first.page_id).order_by("posted_at").first()
+    late = Comment.objects.get(author_name="Zed Late")
+    assert (late.parent_id, late.thread_id, late.level) == (top.pk, top.pk, 1)
