@@ -123,3 +123,17 @@ def test_the_bulk_delete_of_a_whole_thread_deletes_it_outright(
     # Deleted in one go, the parent has no reply left to keep: deleted too.
     assert not Comment.objects.filter(pk=top.pk).exists()
     assert DeletedComment.objects.count() == 2
+
+
+def test_rejecting_a_parent_keeps_its_replies_for_readers(client, moderator, thread):
+    top, reply, _other = thread
+
+    response = client.post(bulk_url("reject", [top]))
+
+    assert response.status_code == 302
+    assert Comment.objects.get(pk=top.pk).status == CommentStatus.REJECTED
+    client.logout()
+    html = client.get(top.page.url).content.decode()
+    assert "This comment was removed." in html
+    assert f'id="comment-{reply.pk}"' in html
+    assert "Walk every day." not in html
