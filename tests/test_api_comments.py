@@ -31,6 +31,8 @@ PUBLIC_KEYS = {
     "body",
     "body_html",
     "posted_at",
+    "parent",
+    "reply_count",
 }
 START = dt.datetime(2024, 5, 2, 12, 0, tzinfo=dt.UTC)
 

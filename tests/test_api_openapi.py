@@ -271,6 +271,8 @@ def test_a_generated_client_reads_and_posts(
     assert answer.status_code == 201
     assert isinstance(answer.parsed, models.ReaderCommentSchema)
     assert answer.parsed.body_html == "Typed and posted."
+    assert answer.parsed.parent is None
+    first_id = answer.parsed.id
     assert Comment.objects.get(author_name="Gen Client").status == (
         CommentStatus.APPROVED
     )
@@ -297,3 +299,25 @@ def test_a_generated_client_reads_and_posts(
     assert int(flooded.headers["Retry-After"]) >= 1
     assert invalid.parsed.errors[0].loc[-1] == "limit"
     assert Comment.objects.filter(author_name="Gen Client").count() == 1
+
+    # A reply, typed: posted with ``parent``, then found by the parent filter.
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "FLOOD_INTERVAL": 0}
+    issued = token.sync(client=client, article=article.pk)
+    reply = create.sync_detailed(
+        client=client,
+        body=models.ReaderCommentCreateSchema(
+            article=article.pk,
+            parent=first_id,
+            author_name="Gen Replier",
+            body="A typed reply.",
+            token=issued.token,
+        ),
+    )
+    assert reply.status_code == 201, reply.content
+    assert reply.parsed.parent == first_id
+    replies = listing.sync(client=client, parent=first_id)
+    assert [item.id for item in replies.items] == [reply.parsed.id]
+    assert detail.sync(client=client, comment_id=first_id).reply_count == 1
+    top = listing.sync(client=client, article=article.pk, parent="none", limit=100)
+    assert first_id in {item.id for item in top.items}
+    assert reply.parsed.id not in {item.id for item in top.items}

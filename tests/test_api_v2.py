@@ -12,7 +12,15 @@ ARTICLE_TYPE = get_article_model()._meta.label
 
 PAGES = "/api/v2/pages/"
 LISTING = f"{PAGES}?type={ARTICLE_TYPE}&fields=*"
-COMMENT_KEYS = {"id", "author_name", "body", "body_html", "posted_at"}
+COMMENT_KEYS = {
+    "id",
+    "author_name",
+    "body",
+    "body_html",
+    "posted_at",
+    "parent",
+    "reply_count",
+}
 SECTION_KEYS = {"heading", "anchor", "content", "html"}
 
 

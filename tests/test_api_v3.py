@@ -95,12 +95,18 @@ def test_article_page_has_a_typed_read_schema(openapi):
     }
 
     comment = resolve(openapi, resolve(openapi, props["comments"])["items"])
-    assert {name: p["type"] for name, p in comment["properties"].items()} == {
+    properties = dict(comment["properties"])
+    assert properties.pop("parent")["anyOf"] == [
+        {"type": "integer"},
+        {"type": "null"},
+    ]
+    assert {name: p["type"] for name, p in properties.items()} == {
         "id": "integer",
         "author_name": "string",
         "body": "string",
         "body_html": "string",
         "posted_at": "string",
+        "reply_count": "integer",
     }
     assert comment["properties"]["posted_at"]["format"] == "date-time"
     assert resolve(openapi, props["comment_count"]) == {"type": "integer"}
@@ -249,6 +255,8 @@ def test_comments_listing(client, article, hidden):
         "body",
         "body_html",
         "posted_at",
+        "parent",
+        "reply_count",
     }
     assert first["meta"]["detail_url"] == f"http://localhost{COMMENTS}{first['id']}/"
     assert first["article"]["id"] == article.pk

@@ -440,6 +440,7 @@ def test_end_to_end_as_a_browser_would(root_page, clock):
     assert set(data) == {
         "csrfmiddlewaretoken",
         "token",
+        "parent",
         "author_name",
         "email",
         "honeypot",

@@ -606,11 +606,15 @@ def test_a_bad_header_is_refused_at_its_line(header, line, phrase):
     assert str(caught.value).startswith(f"doc.txt:{line}: ")
 
 
-def test_a_reply_marker_is_reserved_and_refused():
+def test_a_reply_marker_is_refused_in_format_1_and_checked_in_format_2():
     text = BUNDLED.read_text(encoding="utf-8").replace(
         "June 27, 2023 at 21:53", "June 27, 2023 at 21:53 [#1 re #2]", 1
     )
     with pytest.raises(ParseError, match="has no time line"):
+        parse_document(text)
+    # Format 2 reads the marker (tests/test_thread_format.py): a reply must
+    # name an entry above it, so no reply is imported as a top-level comment.
+    with pytest.raises(ParseError, match="no entry above it"):
         parse_document("dvt-format: 2\n\n" + text)
 
 

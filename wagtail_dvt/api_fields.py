@@ -60,6 +60,10 @@ class ArticleComment(TypedDict):
     body: str
     body_html: str
     posted_at: datetime
+    #: The id of the comment it replies to; ``None`` for a top-level comment.
+    parent: int | None
+    #: How many approved replies it has.
+    reply_count: int
 
 
 class ArticleSectionValue(TypedDict):
@@ -114,6 +118,7 @@ def embed_comments(pages) -> None:
     without a primary key get an empty one. Rows are read as values, not
     model instances, which would cost more to build than to serialize.
     """
+    from .api.common import approved_reply_count
     from .models import (
         Comment,
         CommentStatus,
@@ -139,9 +144,10 @@ def embed_comments(pages) -> None:
         (page_id,) = ids
         total = approved.order_by().values("page_id").annotate(n=Count("pk"))
         rows = list(
-            approved.annotate(total=Subquery(total.values("n")[:1])).values(
-                *Comment.PUBLIC_FIELDS, "total"
-            )[:limit]
+            approved.annotate(
+                total=Subquery(total.values("n")[:1]),
+                reply_count=approved_reply_count(),
+            ).values(*Comment.PUBLIC_FIELDS, "reply_count", "total")[:limit]
         )
         counts[page_id] = rows[0].pop("total") if rows else 0
         for row in rows[1:]:
@@ -166,8 +172,9 @@ def embed_comments(pages) -> None:
                     )
                 )
                 .filter(rank__lte=limit)
+                .annotate(reply_count=approved_reply_count())
                 .order_by("page_id", "posted_at", "pk")
-                .values(*Comment.PUBLIC_FIELDS)
+                .values(*Comment.PUBLIC_FIELDS, "reply_count")
             )
     by_page = {}
     for row in rows:
@@ -226,6 +233,8 @@ def comment_representation(row: dict, zone) -> ArticleComment:
         "body": row["body"],
         "body_html": comment_body_html(row["body"]),
         "posted_at": api_time(row["posted_at"], zone),
+        "parent": row["parent_id"],
+        "reply_count": row["reply_count"],
     }
 
 

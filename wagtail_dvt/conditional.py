@@ -222,11 +222,21 @@ def reader_page_validator(page, request) -> str | None:
         page_state(page),
         page.comments_source_id,
         comments.paginator.count,
+        comments.comment_count,
         comments.number,
         rows_state(
-            (comment.pk, comment.author_name, comment.body, comment.posted_at)
+            (
+                comment.pk,
+                comment.author_name,
+                comment.body,
+                comment.posted_at,
+                comment.parent_id,
+                comment.reply_count,
+                comment.can_reply,
+            )
             for comment in comments.object_list
         ),
+        get_setting("MAX_THREAD_DEPTH"),
         page.comments_open and page.is_restricted(request),
         get_setting("AUTO_APPROVE"),
         request.GET.urlencode(),

@@ -34,6 +34,9 @@ DEFAULTS = {
     # article's ``comments_url`` points at. 0 embeds none.
     "API_EMBEDDED_COMMENTS_LIMIT": 50,
     # -- Reader comments (see docs/moderation.md) --
+    # How many levels threads of replies have (docs/conversations.md):
+    # 3 is a comment, a reply and a reply to it; 1 means flat comments.
+    "MAX_THREAD_DEPTH": 3,
     # Longest name and comment text a reader may send, in characters. The
     # name is also capped by the model's 255-character column.
     "COMMENT_NAME_MAX_LENGTH": 100,

@@ -293,19 +293,26 @@ class ArticlePageMixin(
     def comments_page(self, request):
         """The page of approved comments the request asks for (a Django ``Page``).
 
-        One page at a time: rendering cost stays flat however many comments
-        an article gathers. Read once per request: the page's validator
+        One page of threads at a time: rendering cost stays flat however many
+        comments an article gathers. Read once per request: the page's validator
         (:mod:`wagtail_dvt.conditional`) and its template share it.
         """
         cached = getattr(request, "_wagtail_dvt_comments_page", None)
         if cached is not None and cached[0] == self.pk:
             return cached[1]
-        comments = self.approved_comments.only(*Comment.PUBLIC_FIELDS)
+        from .comments.threads import thread_comments, visible_threads
+
         source_id = self.comments_source_id
-        if source_id != self.pk and not source_shows_comments(source_id, request):
-            comments = comments.none()
-        paginator = Paginator(comments, get_setting("COMMENTS_PER_PAGE"))
+        threads = visible_threads(source_id).only("pk")
+        shown = source_id == self.pk or source_shows_comments(source_id, request)
+        if not shown:
+            threads = threads.none()
+        # Pages count threads, so that no thread is split across two pages;
+        # each page lists its threads' comments in reading order.
+        paginator = Paginator(threads, get_setting("COMMENTS_PER_PAGE"))
         comments = paginator.get_page(request.GET.get(COMMENTS_PAGE_PARAMETER))
+        comments.object_list = thread_comments(list(comments.object_list))
+        comments.comment_count = self.comment_count if shown else 0
         request._wagtail_dvt_comments_page = (self.pk, comments)
         return comments
 
@@ -341,7 +348,7 @@ class ArticlePageMixin(
         context["sections"] = self.table_of_contents()
         comments = self.comments_page(request)
         context["comments"] = comments
-        context["comment_count"] = comments.paginator.count
+        context["comment_count"] = comments.comment_count
         context["comments_page_parameter"] = COMMENTS_PAGE_PARAMETER
         return context
 
@@ -520,6 +527,25 @@ class CommentStatus(models.TextChoices):
     SPAM = "spam", _("Spam")
 
 
+class CommentQuerySet(models.QuerySet):
+    def delete(self):
+        """Delete the comments; those with replies stay as empty placeholders."""
+        from .comments.threads import delete_keeping_replies
+
+        return delete_keeping_replies(self)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Create the comments, then place them in their threads.
+
+        Parents come before their replies in ``objs``, or are saved already.
+        """
+        from .comments.threads import place_in_thread
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        place_in_thread([obj for obj in created if not obj.path])
+        return created
+
+
 class Comment(models.Model):
     """A reader's comment on an article; shown only once approved."""
 
@@ -553,12 +579,39 @@ class Comment(models.Model):
     announced_at = models.DateTimeField(
         _("announced to moderators at"), null=True, blank=True, editable=False
     )
+    # Threads, as django-comments-xtd keeps them (see comments.threads): the
+    # comment answered, the thread's top-level comment, the depth (0: top
+    # level) and the place in the thread, so that a page of threads is one
+    # ordered query. A top-level comment keeps the defaults. SET_NULL: nothing
+    # a reader wrote goes with its parent, and a reply keeps its place
+    # through ``thread_id`` and ``path``.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replies",
+        verbose_name=_("in reply to"),
+    )
+    thread_id = models.BigIntegerField(
+        _("thread"), null=True, blank=True, editable=False
+    )
+    level = models.PositiveSmallIntegerField(_("level"), default=0, editable=False)
+    path = models.CharField(
+        _("thread path"), max_length=255, blank=True, default="", editable=False
+    )
+    # A deleted comment that still has replies stays as this empty row, so
+    # they keep their place: no name, email, address, user agent or text.
+    removed = models.BooleanField(_("removed"), default=False, editable=False)
+
+    objects = CommentQuerySet.as_manager()
 
     # Comments reference nothing but their article (see wagtail_dvt.references).
     wagtail_reference_index_ignore = True
 
     #: What readers see of a comment; loading only these keeps long pages fast.
-    PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at")
+    PUBLIC_FIELDS = ("pk", "page_id", "author_name", "body", "posted_at", "parent_id")
 
     #: The status as loaded from the database (``None`` if not loaded), so
     #: that a save knows whether the comment was public (see ``cache.py``).
@@ -579,10 +632,32 @@ class Comment(models.Model):
             models.Index(
                 fields=["page", "fingerprint"], name="wagtail_dvt_page_fingerprint"
             ),
+            models.Index(fields=["thread_id", "path"], name="wagtail_dvt_thread_path"),
+            models.Index(
+                fields=["page", "level", "posted_at"], name="wagtail_dvt_page_level"
+            ),
         ]
 
     def __str__(self):
         return f"{self.author_name} on {self.posted_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.parent_id is not None and not self.path:
+            # A reply's place in its thread holds its own id, known only now.
+            from .comments.threads import place_in_thread
+
+            place_in_thread([self])
+
+    def delete(self, *args, **kwargs):
+        """Delete the comment, or empty it in place if it has replies.
+
+        Its replies keep their place under a "This comment was removed"
+        placeholder (see :mod:`wagtail_dvt.comments.threads`).
+        """
+        from .comments.threads import delete_keeping_replies
+
+        return delete_keeping_replies(Comment.objects.filter(pk=self.pk))
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):

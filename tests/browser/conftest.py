@@ -90,6 +90,21 @@ Comment.objects.bulk_create(
     )
     for n in range(int(os.environ["BROWSER_CROWDED_COMMENTS"]))
 )
+# A thread at full depth (3), with long words, for the 360 px layout.
+threaded = home.add_child(instance=ArticlePage(
+    title="A conversation", slug="conversation", author="Dr. Vein",
+    date=datetime.date(2024, 5, 2),
+    body=[("section", {"heading": "Intro", "content": "Readers answer."})],
+))
+threaded.save_revision().publish()
+parent = None
+for level in range(3):
+    parent = Comment.objects.create(
+        page=threaded, parent=parent, status="approved",
+        author_name=f"Replier{level} Withaverylongsurnameindeed",
+        body="Thrombophlebitisandpostthromboticsyndrome " * 3,
+        posted_at=start + datetime.timedelta(minutes=level),
+    )
 print(json.dumps({
     "home_id": home.pk,
     "article_id": result.page_id,

@@ -33,6 +33,7 @@ from ..cache import articles_changed
 from ..models import Comment, CommentStatus, get_article_model
 from .forms import CommentEditForm
 from .permissions import MODERATE_CODENAME, MODERATE_PERMISSION, user_can_moderate
+from .threads import InReplyToColumn, ThreadPanel
 
 
 class CommentPermissionPolicy(BaseDjangoAuthPermissionPolicy):
@@ -73,10 +74,14 @@ class CommentFilterSet(WagtailFilterSet):
     posted_at = django_filters.DateFromToRangeFilter(
         label=_("Posted"), widget=DateRangePickerWidget
     )
+    # The replies to one comment: the edit view and the listing link here.
+    parent = django_filters.NumberFilter(
+        label=_("Replies to comment (id)"), field_name="parent_id", min_value=1
+    )
 
     class Meta:
         model = Comment
-        fields = ["status", "page", "posted_at"]
+        fields = ["status", "page", "posted_at", "parent"]
 
 
 class CommentAdminURLFinder(SnippetAdminURLFinder):
@@ -161,6 +166,7 @@ class CommentViewSet(SnippetViewSet):
         "author_name",
         Column("excerpt", label=_("Comment")),
         Column("page", label=_("Article"), accessor="page.title"),
+        InReplyToColumn("parent", label=_("In reply to")),
         StatusTagColumn(
             "status",
             label=_("Status"),
@@ -194,6 +200,7 @@ class CommentViewSet(SnippetViewSet):
     edit_handler = ObjectList(
         [
             FieldPanel("page", read_only=True),
+            ThreadPanel(heading=_("Thread")),
             # Name and time identify a comment when a document is imported again.
             FieldPanel("author_name", read_only=True),
             FieldPanel("body"),
@@ -219,7 +226,8 @@ class CommentViewSet(SnippetViewSet):
             return CommentAdminURLFinder
 
     def get_queryset(self, request):
-        return Comment.objects.select_related("page")
+        # Placeholders of deleted comments hold nothing left to moderate.
+        return Comment.objects.filter(removed=False).select_related("page", "parent")
 
 
 class ListingSelectionMixin:

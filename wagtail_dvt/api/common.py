@@ -7,8 +7,8 @@ from datetime import MAXYEAR, UTC, date, datetime, time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -182,6 +182,9 @@ def listing_links(request, *, offset: int, limit: int, count: int):
     return following, previous
 
 
+#: The ``parent`` filter's value for comments that answer none.
+TOP_LEVEL = "none"
+
 #: Accepted values of the ``order`` filter, and what they sort by.
 ORDERINGS = {
     "posted_at": ("posted_at", "pk"),
@@ -236,6 +239,7 @@ def public_comments(request, article: int | None = None) -> QuerySet:
         Comment.objects.filter(
             status=CommentStatus.APPROVED, page__in=articles.values("pk")
         )
+        .annotate(reply_count=approved_reply_count())
         .select_related("page")
         .order_by(*ORDERINGS["posted_at"])
     )
@@ -252,12 +256,14 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
     page = site_articles(request).filter(pk=article_id).first()
     if page is None:
         raise ArticleNotFound()
-    return submit_comment(
+    comment = submit_comment(
         page,
         **fields,
         ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
+    comment.reply_count = 0  # As listings annotate it: a new comment has none.
+    return comment
 
 
 def refusal_headers(refusal: CommentRefused) -> dict[str, str]:
@@ -279,6 +285,7 @@ def filter_comments(
     queryset: QuerySet,
     *,
     article: int | None = None,
+    parent: int | str | None = None,
     posted_after: datetime | None = None,
     posted_before: datetime | None = None,
     order: str = "posted_at",
@@ -286,15 +293,48 @@ def filter_comments(
     """Apply the comments endpoints' filters, already validated.
 
     ``posted_after`` is inclusive and ``posted_before`` exclusive, so that
-    consecutive ranges neither overlap nor leave gaps.
+    consecutive ranges neither overlap nor leave gaps. ``parent`` is a
+    comment id (its replies) or :data:`TOP_LEVEL` (comments that answer none).
     """
     if article is not None:
         queryset = queryset.filter(page_id=article)
+    if parent == TOP_LEVEL:
+        queryset = queryset.filter(parent__isnull=True)
+    elif parent is not None:
+        queryset = queryset.filter(parent_id=parent)
     if posted_after is not None:
         queryset = queryset.filter(posted_at__gte=posted_after)
     if posted_before is not None:
         queryset = queryset.filter(posted_at__lt=posted_before)
     return queryset.order_by(*ORDERINGS[order])
+
+
+def approved_reply_count():
+    """An expression counting a comment's approved replies, per row.
+
+    A correlated subquery, so a listing counts its page's replies inside its
+    one query.
+    """
+    replies = (
+        Comment.objects.filter(parent=OuterRef("pk"), status=CommentStatus.APPROVED)
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(replies), 0)
+
+
+def parse_parent(value) -> int | str | None:
+    """The ``parent`` filter: a comment id or :data:`TOP_LEVEL`; ``ValueError``."""
+    if value is None:
+        return None
+    if value == TOP_LEVEL:
+        return TOP_LEVEL
+    parent = parse_id(value)
+    if parent is None:
+        raise ValueError(f"parent must be a comment id or {TOP_LEVEL!r}")
+    return parent
 
 
 def parse_id(value) -> int | None:

@@ -25,6 +25,8 @@ ROW_FIELDS = (
     "page_id",
     "page__title",
     "page__url_path",
+    "parent_id",
+    "reply_count",
 )
 
 

@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.fields import DateTimeField, Field
+from rest_framework.fields import DateTimeField, Field, IntegerField
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.metadata import BaseMetadata
 from rest_framework.pagination import BasePagination
@@ -63,6 +63,7 @@ from .common import (
     parse_id,
     parse_json,
     parse_moment,
+    parse_parent,
     public_comments,
     refusal_headers,
     submit_api_comment,
@@ -78,7 +79,7 @@ from .tokens import (
 #: What a POST may contain; anything else (``status``, ``ip_address``...) is
 #: refused rather than silently dropped, so a client learns of its mistake.
 INPUT_FIELDS = frozenset(
-    ["article", "author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD]
+    ["article", "parent", "author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD]
 )
 
 
@@ -192,7 +193,8 @@ class CommentHtmlUrlField(Field):
 
 
 class CommentsFilter(BaseFilterBackend):
-    """``?article=``, ``?posted_after=``, ``?posted_before=`` and ``?order=``."""
+    """``?article=``, ``?parent=``, ``?posted_after=``, ``?posted_before=`` and
+    ``?order=``."""
 
     def filter_queryset(self, request, queryset, view):
         return filter_comments(queryset, **self.read_filters(request))
@@ -206,6 +208,10 @@ class CommentsFilter(BaseFilterBackend):
             article = parse_id(article)
             if article is None:
                 raise BadRequestError("article must be a page id")
+        try:
+            parent = parse_parent(params.get("parent"))
+        except ValueError as err:
+            raise BadRequestError(str(err)) from err
         bounds = {}
         for name in ("posted_after", "posted_before"):
             if name in params:
@@ -220,7 +226,7 @@ class CommentsFilter(BaseFilterBackend):
             raise BadRequestError(
                 "order must be one of: " + ", ".join(sorted(ORDERINGS))
             )
-        return {"article": article, "order": order, **bounds}
+        return {"article": article, "parent": parent, "order": order, **bounds}
 
 
 class CommentBodyField(Field):
@@ -349,6 +355,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             "fields",
             "order",
             "article",
+            "parent",
             "posted_after",
             "posted_before",
             # Used by jQuery for cache-busting, and by the browsable API.
@@ -363,6 +370,11 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         "body",
         APIField("body_html", serializer=CommentBodyField()),
         APIField("posted_at", serializer=SecondsDateTimeField(read_only=True)),
+        APIField(
+            "parent",
+            serializer=IntegerField(source="parent_id", read_only=True),
+        ),
+        APIField("reply_count", serializer=IntegerField(read_only=True)),
     ]
     meta_fields = [
         "type",
@@ -379,6 +391,8 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         "body",
         "body_html",
         "posted_at",
+        "parent",
+        "reply_count",
     ]
     nested_default_fields = ["id", "type", "detail_url"]
 
@@ -534,7 +548,11 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             errors["article"] = ["This field is required."]
         elif article is None:
             errors["article"] = ["A valid article id is required."]
-        fields = {"article": article}
+        fields = {"article": article, "parent": None}
+        if data.get("parent") is not None:
+            fields["parent"] = parse_id(data["parent"])
+            if fields["parent"] is None:
+                errors["parent"] = ["A valid comment id is required."]
         for name in ("author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD):
             value = data.get(name, "")
             if value is None:

@@ -90,6 +90,7 @@ READ = [anonymous]
 DETAIL_URL_NAME = "wagtailapi_v3:wagtail_dvt_detail_comment"
 
 ArticleId = Annotated[int, Field(ge=1, le=MAX_ID)]
+CommentId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _absolute(request, url_name, **kwargs):
@@ -142,6 +143,19 @@ class ReaderCommentSchema(Schema):
     body_html: str
     #: To the second, in UTC.
     posted_at: datetime
+    #: The id of the comment it replies to; ``null`` for a top-level comment.
+    parent: int | None
+    #: How many approved replies it has.
+    reply_count: int
+
+    @staticmethod
+    def resolve_parent(comment: Comment) -> int | None:
+        return comment.parent_id
+
+    @staticmethod
+    def resolve_reply_count(comment: Comment) -> int:
+        # Listings and details annotate it; a comment just posted has none.
+        return getattr(comment, "reply_count", 0)
 
     @staticmethod
     def resolve_body_html(comment: Comment) -> str:
@@ -168,6 +182,8 @@ class ReaderCommentSchema(Schema):
 
 class ReaderCommentFilterSchema(Schema):
     article: ArticleId | None = None
+    #: Replies to this comment id, or ``none``: comments that reply to none.
+    parent: ArticleId | Literal["none"] | None = None  # any id: a query string
     #: At or after this time; a date means its first instant (``TIME_ZONE``).
     posted_after: datetime | date | None = None
     #: Before this time; a date means its first instant (``TIME_ZONE``).
@@ -231,6 +247,17 @@ class ReaderCommentCreateSchema(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_posting_mode)
 
     article: ArticleId
+    #: The id of the comment replied to: approved, on the same article.
+    parent: CommentId | None = None
+
+    @field_validator("parent", mode="before")
+    @classmethod
+    def _no_boolean_id(cls, value):
+        # Pydantic reads ``true`` as 1; no comment is meant by it.
+        if isinstance(value, bool):
+            raise ValueError("use a comment id")
+        return value
+
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
@@ -295,8 +322,10 @@ ERROR_DESCRIPTIONS = {
     "(`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
     "API comments are off (`api_comments_off`).",
-    404: "Not found (`comment_not_found`, `article_not_found`).",
-    409: "Already posted (`comment_duplicate`).",
+    404: "Not found (`comment_not_found`, `article_not_found`, or a `parent` "
+    "that readers cannot see: `parent_not_found`).",
+    409: "Already posted (`comment_duplicate`), or a `parent` that cannot be "
+    "answered (`parent_other_article`, `reply_too_deep`).",
     413: "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE` (`request_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "A parameter or the body does not match this schema (`invalid_request`).",
@@ -463,6 +492,7 @@ def list_comments(
         offset=offset,
         limit=limit,
         article=filters.article,
+        parent=filters.parent,
         posted_after=filters.posted_after and as_moment(filters.posted_after),
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
@@ -588,6 +618,7 @@ def create_comment(
             body=data.body,
             email=data.email or "",
             token=token,
+            parent=data.parent,
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)

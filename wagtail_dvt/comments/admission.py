@@ -20,7 +20,12 @@ modelled on WordPress's ``wp_allow_comment``:
    unknown share one interval.
 5. A form or API token serves one comment (400 ``token_used`` after that);
    a refused post does not spend it.
-6. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
+6. A reply (``parent``) answers an approved comment on the same article,
+   above ``MAX_THREAD_DEPTH`` (404 ``parent_not_found``, 409
+   ``parent_other_article`` and ``reply_too_deep``; 400 on the form). A
+   hidden or deleted parent is answered as a missing one, so that no reply
+   probes for hidden comments.
+7. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
    otherwise it is pending, or approved with ``AUTO_APPROVE``. Words match
    the normalized name, email and text, so ``via\u200bgra`` is "viagra".
@@ -52,6 +57,7 @@ from .forms import CommentFieldsForm
 from .limits import claim_flood_slot, spend_token
 from .links import urlize
 from .text import comment_fingerprint, normalize_for_comparison
+from .threads import can_have_replies
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +125,42 @@ class CommentFlood(CommentRefused):
         super().__init__(message)
 
 
+class ReplyRefused(CommentRefused):
+    """A reply whose parent cannot be answered; the form shows it as a 400.
+
+    The APIs answer each with its own status: schema-valid input refused for
+    the state of the data (404, 409), as for an article or a duplicate.
+    """
+
+
+class ParentNotFound(ReplyRefused):
+    """The comment replied to does not exist, or readers cannot see it.
+
+    One answer for both, so that a reply cannot tell a hidden comment from a
+    missing one.
+    """
+
+    status_code = 404
+    code = "parent_not_found"
+    default_message = _("The comment you are replying to is not available.")
+
+
+class ParentOnOtherArticle(ReplyRefused):
+    """The comment replied to belongs to another article."""
+
+    status_code = 409
+    code = "parent_other_article"
+    default_message = _("You can only reply to a comment on the same article.")
+
+
+class ReplyTooDeep(ReplyRefused):
+    """The comment replied to is at ``MAX_THREAD_DEPTH`` already."""
+
+    status_code = 409
+    code = "reply_too_deep"
+    default_message = _("This conversation cannot go any deeper. Reply higher up.")
+
+
 class TokenUsed(CommentRefused):
     """The form's or the API's token already served a comment."""
 
@@ -138,6 +180,7 @@ def submit_comment(
     ip_address=None,
     user_agent="",
     token=None,
+    parent=None,
 ) -> Comment:
     """Check a reader's comment against the admission rules and store it.
 
@@ -152,8 +195,9 @@ def submit_comment(
     reader's input; an invalid ``ip_address`` is a programming error
     (``ValueError``), and ``None`` is an unknown client. ``token`` is the
     form's or API's token, already checked for its signature and age: it is
-    spent here, with the comment. The status and the time are not arguments:
-    readers cannot choose them.
+    spent here, with the comment. ``parent`` is the id of the comment replied
+    to, or ``None``. The status and the time are not arguments: readers
+    cannot choose them.
     """
     if ip_address is not None:
         ip_address = str(ipaddress.ip_address(ip_address))
@@ -188,6 +232,7 @@ def submit_comment(
             )
         fields = form.cleaned_data
         now = timezone.now()
+        parent = parent and replied_to(parent, article)
 
         fingerprint = comment_fingerprint(fields["author_name"], fields["body"])
         repeated = set(
@@ -210,6 +255,7 @@ def submit_comment(
             # after it took the flood slot and the token as a new one does.
             return Comment(
                 page=article,
+                parent=parent,
                 author_name=fields["author_name"],
                 body=fields["body"],
                 posted_at=now,
@@ -218,6 +264,7 @@ def submit_comment(
 
         comment = Comment(
             page=article,
+            parent=parent,
             author_name=fields["author_name"],
             body=fields["body"],
             email=fields["email"],
@@ -239,6 +286,26 @@ def submit_comment(
             # in the email, and a rollback sends nothing.
             transaction.on_commit(notify_moderators_after_commit, robust=True)
     return comment
+
+
+def replied_to(parent_id, article) -> Comment:
+    """The comment a reply on ``article`` answers, if readers may answer it.
+
+    Raises :class:`ParentNotFound` alike for a missing, hidden or deleted
+    comment, :class:`ParentOnOtherArticle` and :class:`ReplyTooDeep`.
+    """
+    parent = (
+        Comment.objects.filter(pk=parent_id, status=CommentStatus.APPROVED)
+        .only("pk", "page_id", "thread_id", "level", "path")
+        .first()
+    )
+    if parent is None:
+        raise ParentNotFound()
+    if parent.page_id != article.pk:
+        raise ParentOnOtherArticle()
+    if not can_have_replies(parent.level):
+        raise ReplyTooDeep()
+    return parent
 
 
 def notify_moderators_after_commit():

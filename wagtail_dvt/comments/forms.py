@@ -170,6 +170,10 @@ class CommentForm(CommentFieldsForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     token = FreshValueField(widget=forms.HiddenInput)
+    # The comment replied to, from the "Reply" link (see comments.views).
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     error_messages = {
         "rejected": _("Sorry, your comment could not be accepted."),
@@ -201,5 +205,5 @@ class CommentForm(CommentFieldsForm):
         them: the token is spent with the comment."""
         return {
             name: self.cleaned_data[name]
-            for name in ("author_name", "email", "body", "token")
+            for name in ("author_name", "email", "body", "token", "parent")
         }

@@ -15,17 +15,22 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
-from ..models import CommentStatus
+from ..models import Comment, CommentStatus
 from .admission import (
+    ArticleNotFound,
     CommentFlood,
     CommentRefused,
     CommentsClosed,
     InvalidComment,
+    ReplyRefused,
     submit_comment,
 )
 from .forms import CommentForm
+from .threads import can_have_replies
 
 STATUS_PARAM = "comment_status"
+#: The query parameter of a "Reply" link: the id of the comment answered.
+REPLY_PARAM = "replyto"
 NOTICES = {
     # Spam gets the pending notice too: a spammer learns nothing.
     "pending": _(
@@ -67,20 +72,58 @@ def _valid_ip(value):
         return None
 
 
+def reply_target(page, parent_id):
+    """The comment on ``page`` a reader may answer with ``parent_id``, or ``None``.
+
+    Approved, on the page's article (an alias's source) and above
+    ``MAX_THREAD_DEPTH``; anything else opens the plain form.
+    """
+    parent_id = parse_reply_id(parent_id)
+    if parent_id is None:
+        return None
+    target = (
+        Comment.objects.filter(
+            pk=parent_id, page_id=page.comments_source_id, status=CommentStatus.APPROVED
+        )
+        .only("pk", "author_name", "level")
+        .first()
+    )
+    return target if target is not None and can_have_replies(target.level) else None
+
+
+def parse_reply_id(value):
+    """``value`` as a comment id, or ``None``."""
+    value = str(value or "")
+    if value.isascii() and value.isdigit() and 0 < len(value) <= 18:
+        return int(value)
+    return None
+
+
 def comment_form_context(request, page):
     """Template context for the comment form on ``page``.
 
     ``accepting_comments`` is false when the form would be refused anyway
     (comments closed, or a private page); ``comment_notice`` is the message
-    after a successful post.
+    after a successful post. ``replying_to`` is the comment a "Reply" link
+    (``?replyto=<id>``) answers, and ``reply_cancel_url`` leads back to the
+    plain form.
     """
     page_url = page.get_url(request)
     accepting = bool(page_url and page.live and page.comments_open)
     if accepting:
         accepting = not page.is_restricted(request)
+    replying_to = accepting and reply_target(page, request.GET.get(REPLY_PARAM))
+    form = None
+    if accepting:
+        form = CommentForm(
+            page=page, initial={"parent": replying_to.pk if replying_to else None}
+        )
     return {
         "accepting_comments": accepting,
-        "comment_form": CommentForm(page=page) if accepting else None,
+        "reply_param": REPLY_PARAM,
+        "replying_to": replying_to or None,
+        "reply_cancel_url": f"{page_url}#comment-form" if page_url else "",
+        "comment_form": form,
         "comment_form_action": (
             page_url + page.reverse_subpage("comment").lstrip("/") if accepting else ""
         ),
@@ -111,12 +154,14 @@ def post_comment(request, page):
             form.add_error(field if field in form.fields else None, messages)
         return _render_form(request, page, form, status=refusal.status_code)
     except CommentRefused as refusal:
-        if refusal.status_code == 404:
+        if isinstance(refusal, ArticleNotFound):
             raise Http404(refusal.message) from refusal
         if isinstance(refusal, CommentsClosed):
             form = None  # There is nothing to resubmit.
+        # A refused reply is the reader's to correct, on the page they see.
+        status = 400 if isinstance(refusal, ReplyRefused) else refusal.status_code
         response = _render_form(
-            request, page, form, status=refusal.status_code, error=refusal.message
+            request, page, form, status=status, error=refusal.message
         )
         if isinstance(refusal, CommentFlood):
             response["Retry-After"] = str(refusal.retry_after)
@@ -131,8 +176,15 @@ def post_comment(request, page):
 
 
 def _render_form(request, page, form, *, status, error=None):
+    # A refused reply re-opens as a reply, if its parent can still be answered.
+    replying_to = form is not None and reply_target(page, form.data.get("parent"))
     response = page.render(
-        request, context_overrides={"comment_form": form, "comment_error": error}
+        request,
+        context_overrides={
+            "comment_form": form,
+            "comment_error": error,
+            "replying_to": replying_to or None,
+        },
     )
     response.status_code = status
     return response

@@ -6,6 +6,7 @@ imported document exports to the same text.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import tempfile
@@ -45,17 +46,31 @@ def article_document(
         for block in page.body
         if block.block_type == "section"
     )
-    comments = tuple(
-        ReaderComment(
-            author_name=comment.author_name,
-            body=comment.body,
-            posted_at=django_timezone.make_naive(comment.posted_at, timezone).replace(
-                second=0, microsecond=0
-            ),
-            line=0,
-            status=None if comment.status == CommentStatus.APPROVED else comment.status,
+    exported = list(
+        page.reader_comments.filter(status__in=statuses, removed=False).order_by(
+            "posted_at", "pk"
         )
-        for comment in page.reader_comments.filter(status__in=statuses)
+    )
+    comments = tuple(
+        _numbered(
+            [
+                ReaderComment(
+                    author_name=comment.author_name,
+                    body=comment.body,
+                    posted_at=django_timezone.make_naive(
+                        comment.posted_at, timezone
+                    ).replace(second=0, microsecond=0),
+                    line=0,
+                    status=(
+                        None
+                        if comment.status == CommentStatus.APPROVED
+                        else comment.status
+                    ),
+                )
+                for comment in exported
+            ],
+            [(comment.pk, comment.parent_id) for comment in exported],
+        )
     )
     # The key is written only when the page's title, date or author no longer
     # give it: an unchanged article exports to the very text it was imported
@@ -71,6 +86,27 @@ def article_document(
         comments=comments,
         source_key=key or None,
     )
+
+
+def _numbered(entries, links):
+    """The entries with thread markers: ``links`` are ``(pk, parent pk)`` pairs.
+
+    An entry that has replies, or is one, gets a number (its place, from 1);
+    a reply names its parent's. A reply whose parent is not exported (hidden,
+    or removed) is exported as a top-level comment, so that it is not lost.
+    """
+    places = {pk: place for place, (pk, _parent) in enumerate(links, start=1)}
+    parents = {parent for _pk, parent in links if parent in places}
+    numbered = []
+    for entry, (pk, parent) in zip(entries, links, strict=True):
+        replies_to = places.get(parent)
+        if replies_to is None and pk not in parents:
+            numbered.append(entry)
+            continue
+        numbered.append(
+            dataclasses.replace(entry, number=places[pk], replies_to=replies_to)
+        )
+    return numbered
 
 
 class ExportError(Exception):

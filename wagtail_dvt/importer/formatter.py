@@ -5,8 +5,8 @@ accepts in canonical form, ``format_document(parse_document(text)) == text``.
 Canonical form is the bundled document's: one blank line between parts, a
 date badge, the title repeated, and no newline after the last line.
 
-A document with a source key, or with a comment line that must be escaped,
-is written in format 2 (see ``docs/format.md``); any other in format 1, as
+A document with a source key, a comment line that must be escaped, or
+replies, is written in format 2 (see ``docs/format.md``); any other in format 1, as
 before, so that older importers still read it.
 """
 
@@ -35,8 +35,9 @@ def format_document(document: ArticleDocument, newline: str = "\n") -> str:
         for lines in [comment.body.split("\n")]
         for index in range(len(lines))
     )
+    threaded = any(comment.number is not None for comment in document.comments)
     header = []
-    if document.source_key or escaping:
+    if document.source_key or escaping or threaded:
         header = [f"{FORMAT_HEADER}: {FORMAT_VERSION}"]
         if document.source_key:
             header.append(f"{SOURCE_KEY_HEADER}: {document.source_key}")
@@ -57,7 +58,8 @@ def format_document(document: ArticleDocument, newline: str = "\n") -> str:
             f"{comment.author_name}\n{comment.author_name}",
             _escaped(comment.body) if header else comment.body,
             _timestamp(comment.posted_at)
-            + (f" ({comment.status})" if comment.status else ""),
+            + (f" ({comment.status})" if comment.status else "")
+            + _thread_marker(comment),
         ]
     return newline.join("\n\n".join(parts).split("\n"))
 
@@ -87,6 +89,15 @@ def _escaped(body: str) -> str:
         ESCAPE + line if _needs_escape(lines, index) else line
         for index, line in enumerate(lines)
     )
+
+
+def _thread_marker(comment) -> str:
+    """`` [#N]`` or `` [#N re #M]`` after the time line; empty outside threads."""
+    if comment.number is None:
+        return ""
+    if comment.replies_to is None:
+        return f" [#{comment.number}]"
+    return f" [#{comment.number} re #{comment.replies_to}]"
 
 
 def _month(day: date) -> str:

@@ -80,6 +80,11 @@ _TIMESTAMP = re.compile(
     r" at (?P<hour>\d{1,2}):(?P<minute>\d{2})"
     r"(?: \((?P<status>" + "|".join(HIDDEN_STATUSES) + r")\))?"
 )
+# Format 2's thread marker after the status: ``[#3]`` numbers an entry that
+# has replies, ``[#4 re #3]`` a reply and the entry it answers. Format 1
+# documents never have it: there, such a line is no time line, as before.
+_THREAD_MARKER = r"(?: \[#(?P<number>\d{1,9})(?: re #(?P<replies_to>\d{1,9}))?\])?"
+_THREADED_TIMESTAMP = re.compile(_TIMESTAMP.pattern + _THREAD_MARKER)
 
 
 def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocument:
@@ -95,8 +100,9 @@ def parse_document(data: bytes | str, source: str = "<string>") -> ArticleDocume
 
 
 def is_time_line(line: str) -> bool:
-    """Whether ``line`` reads as a comment's time line, hidden status included."""
-    return _TIMESTAMP.fullmatch(line.strip()) is not None
+    """Whether ``line`` reads as a comment's time line, in any format: hidden
+    status and thread marker included."""
+    return _THREADED_TIMESTAMP.fullmatch(line.strip()) is not None
 
 
 def month_number(name: str) -> int | None:
@@ -155,6 +161,7 @@ class _Parser:
         self.index = 0
         self.sections_end = 0
         self.version = 1
+        self.numbers: set[int] = set()  # entry numbers of thread markers so far
 
     # -- cursor ---------------------------------------------------------------
 
@@ -370,6 +377,7 @@ class _Parser:
             body = [line.removeprefix(ESCAPE) for line in body]
         self.index = time_index
         posted_at = self.datetime(match)
+        number, replies_to = self.thread_marker(match)
         self.index += 1
         return ReaderComment(
             author_name=name,
@@ -377,7 +385,33 @@ class _Parser:
             posted_at=posted_at,
             line=name_index + 1,
             status=match["status"],
+            number=number,
+            replies_to=replies_to,
         )
+
+    def thread_marker(self, match: re.Match) -> tuple[int | None, int | None]:
+        """The entry's number and the one it replies to, checked: numbers are
+        unique, and a reply answers an entry above it."""
+        groups = match.groupdict()
+        if groups.get("number") is None:
+            return None, None
+        number = int(groups["number"])
+        if number in self.numbers:
+            raise self.error(
+                f"the entry number #{number} is given twice; expected each "
+                "entry to have its own number"
+            )
+        self.numbers.add(number)
+        replies_to = groups.get("replies_to")
+        if replies_to is None:
+            return number, None
+        replies_to = int(replies_to)
+        if replies_to not in self.numbers or replies_to == number:
+            raise self.error(
+                f"the reply names #{replies_to}, which is no entry above it; "
+                "expected the number of an earlier comment"
+            )
+        return number, replies_to
 
     def find_time_line(self, name: str, name_index: int) -> tuple[int, re.Match]:
         """Find the comment's time line, refusing to run into the next comment.
@@ -386,8 +420,9 @@ class _Parser:
         swallow the next comment whole, and that comment would be lost silently.
         """
         expected = "a time line 'Month D, YYYY at HH:MM'"
+        pattern = _THREADED_TIMESTAMP if self.version >= 2 else _TIMESTAMP
         for index in range(self.index, len(self.lines)):
-            match = _TIMESTAMP.fullmatch(self.lines[index].strip())
+            match = pattern.fullmatch(self.lines[index].strip())
             if match:
                 return index, match
             if self.starts_comment(index):

@@ -37,6 +37,10 @@ class ReaderComment:
     posted_at: datetime
     line: int
     status: str | None = None
+    #: The entry's number in a format 2 thread marker (``[#3 re #1]``), and
+    #: the number of the entry it replies to; ``None`` outside threads.
+    number: int | None = None
+    replies_to: int | None = None
 
 
 @dataclass(frozen=True)

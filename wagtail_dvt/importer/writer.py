@@ -28,6 +28,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 from wagtail.signals import page_published
 
 from ..cache import articles_changed
+from ..comments.threads import bulk_create_threads
 from ..models import (
     ArticlePageMixin,
     Comment,
@@ -438,10 +439,15 @@ def _create_articles(parent, items, options) -> list[ImportResult]:
         )
 
     if not options.translation:
-        Comment.objects.bulk_create(
-            _new_comment(page, comment, posted_at, options)
+        bulk_create_threads(
+            new
             for page, (_s, document, _slug, times, _k) in zip(pages, items, strict=True)
-            for comment, posted_at in zip(document.comments, times, strict=True)
+            for new in _threaded(
+                [
+                    (comment, _new_comment(page, comment, posted_at, options))
+                    for comment, posted_at in zip(document.comments, times, strict=True)
+                ]
+            )
         )
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(ArticlePage, pages)
@@ -641,7 +647,7 @@ def _write_update(
         )
     if matching.restored:
         DeletedComment.objects.filter(pk__in=matching.restored).delete()
-    comments = Comment.objects.bulk_create(matching.new_comments(page))
+    comments = bulk_create_threads(matching.new_comments(page))
     if any(comment.status == CommentStatus.APPROVED for comment in comments):
         # bulk_create sends no signal: purge the article's caches, and
         # send comments_changed, once the import commits.
@@ -684,10 +690,17 @@ class _Matching:
     tombstones: list = field(default_factory=list)  # (fingerprint, missing?)
     restored: list = field(default_factory=list)  # tombstone pks to drop
 
+    #: Document entry numbers of the comments the page holds already, to
+    #: their ids: a new reply may answer one of them.
+    held_numbers: dict = field(default_factory=dict)
+
     def new_comments(self, page):
-        return (
-            _new_comment(page, comment, posted_at, self.options)
-            for comment, posted_at in self.new
+        return _threaded(
+            [
+                (comment, _new_comment(page, comment, posted_at, self.options))
+                for comment, posted_at in self.new
+            ],
+            self.held_numbers,
         )
 
 
@@ -717,6 +730,8 @@ def _match_comments(document, times, state, options) -> _Matching:
             unmatched.append((comment, posted_at, fingerprint))
         else:
             used.add(token)
+            if comment.number is not None and isinstance(token, int):
+                matching.held_numbers[comment.number] = token
     legacy = [row for row in state.legacy or () if row[0] not in used]
     for comment, posted_at, fingerprint in unmatched:
         hashed = tombstone_hash(fingerprint)
@@ -816,6 +831,26 @@ def _is_translation(page) -> bool:
         .exclude(locale_id=page.locale_id)
         .exists()
     )
+
+
+def _threaded(entries, held_numbers=None) -> list:
+    """The new comments of ``(entry, comment)`` pairs, each linked to its parent.
+
+    A reply answers a new comment of the same document, or one the page
+    holds (``held_numbers``: entry numbers to ids). One whose parent entry is
+    not there (deleted by a moderator) becomes a top-level comment: it is
+    not lost.
+    """
+    new_numbers = {
+        entry.number: comment for entry, comment in entries if entry.number is not None
+    }
+    held_numbers = held_numbers or {}
+    for entry, comment in entries:
+        if entry.replies_to in new_numbers:
+            comment.parent = new_numbers[entry.replies_to]
+        elif entry.replies_to in held_numbers:
+            comment.parent_id = held_numbers[entry.replies_to]
+    return [comment for _entry, comment in entries]
 
 
 def _new_comment(page, comment, posted_at, options) -> Comment:

@@ -62,7 +62,8 @@ def dvt_structured_data(context):
     data = blog_posting(
         page,
         url=url,
-        comments=comments or (),
+        # A removed comment's placeholder says nothing to show as a Comment.
+        comments=[c for c in comments or () if not getattr(c, "is_placeholder", 0)],
         comment_count=context.get("comment_count", 0),
         comments_url=comments_url,
         language=page_language(page),
