@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
 from ..models import CommentStatus
+from ..privacy.notice import privacy_policy_url
 from .admission import (
     CommentFlood,
     CommentRefused,
@@ -87,6 +88,7 @@ def comment_form_context(request, page):
         "comments_moderated": not get_setting("AUTO_APPROVE"),
         "comment_notice": NOTICES.get(request.GET.get(STATUS_PARAM, "")),
         "comment_error": None,
+        "comment_privacy_url": privacy_policy_url(request),
     }
 
 
