@@ -93,7 +93,7 @@ class CommentSource(PersonalDataSource):
     def erase(self, email, *, user=None):
         comments = list(self.queryset(email).select_for_update().order_by("pk"))
         for comment in comments:
-            forgotten = anonymise(comment)
+            forgotten = anonymise(comment) | {email}
             comment.save(update_fields=ERASED_COMMENT_FIELDS)
             clean_log_entries(comment, forgotten)
             log(instance=comment, action=ERASE_ACTION, user=user)
@@ -141,7 +141,9 @@ def _scrubbed(value, forgotten):
         return {key: _scrubbed(item, forgotten) for key, item in value.items()}
     if isinstance(value, list):
         return [_scrubbed(item, forgotten) for item in value]
-    if isinstance(value, str) and any(secret in value for secret in forgotten):
+    if isinstance(value, str) and any(
+        secret.lower() in value.lower() for secret in forgotten
+    ):
         return ""
     return value
 
