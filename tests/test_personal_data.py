@@ -24,7 +24,7 @@ from wagtail.models import ModelLogEntry, Page, Site
 from wagtail_dvt.importer.service import import_document
 from wagtail_dvt.models import Comment, CommentStatus
 from wagtail_dvt.privacy.sources import ERASE_ACTION
-from wagtail_dvt.tombstones import DeletedComment, email_hash
+from wagtail_dvt.tombstones import DeletedComment
 
 EMAIL = "erin@example.org"
 INDEX = "wagtail_dvt_personal_data:index"
