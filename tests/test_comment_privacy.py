@@ -47,7 +47,7 @@ def test_the_notice_links_to_the_privacy_policy_url(client, article, settings):
 def test_the_notice_links_to_a_page_given_by_id(client, article, root_page, settings):
     policy = make_article(root_page, title="Privacy")
     settings.WAGTAIL_DVT = {"PRIVACY_POLICY_URL": policy.pk}
-    assert f'<a href="{policy.url}">Privacy policy</a>' in form_html(client, article)
+    assert '/privacy/">Privacy policy</a>' in form_html(client, article)
 
     policy.unpublish()
     assert "Privacy policy" not in form_html(client, article)

@@ -19,10 +19,10 @@ from django.urls import reverse
 from dvt_testing import comment_edit_data, home_page_model, make_article
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
-from wagtail.models import ModelLogEntry, Page, Site
+from wagtail.models import ModelLogEntry, Site
 
 from wagtail_dvt.importer.service import import_document
-from wagtail_dvt.models import Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, get_base_page_model
 from wagtail_dvt.privacy.sources import ERASE_ACTION
 from wagtail_dvt.tombstones import DeletedComment
 
@@ -46,7 +46,7 @@ def comment(page, name, body, hour, **fields):
 @pytest.fixture
 def other_site_article(db):
     home = home_page_model()(title="Other home", slug="other-home")
-    Page.get_first_root_node().add_child(instance=home)
+    get_base_page_model().get_first_root_node().add_child(instance=home)
     Site.objects.create(hostname="other.example", port=80, root_page=home)
     return make_article(home, title="Elsewhere")
 

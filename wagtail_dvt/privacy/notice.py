@@ -12,8 +12,8 @@ def privacy_policy_url(request=None) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        from wagtail.models import Page
+        from ..models import get_base_page_model
 
-        page = Page.objects.filter(pk=int(value), live=True).first()
+        page = get_base_page_model().objects.filter(pk=int(value), live=True).first()
         return page.get_url(request) if page is not None else None
     return str(value)
