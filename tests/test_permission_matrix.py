@@ -389,7 +389,20 @@ EFFECTS = {
     "hidden_spam": {"pending": {"status": "spam"}, "spam": {"status": "spam"}},
     "hidden_deleted": {"pending": None, "spam": None},
     "pending_approved": {"pending": {"status": "approved"}},
+    "pending_erased": {
+        "pending": {"author_name": "Anonymous", "email": "", "ip_address": None}
+    },
 }
+
+PERSONAL_DATA = const(reverse("wagtail_dvt_personal_data:index"))
+
+
+def personal_data_post(name, **extra):
+    return POST(
+        const(reverse(f"wagtail_dvt_personal_data:{name}")),
+        lambda world: {"email": "pendella@example.org", **extra},
+    )
+
 
 MATRIX = [
     # -- the Comments snippet views --------------------------------------------
@@ -406,6 +419,28 @@ MATRIX = [
             lambda world: {"expired": "1"},
         ),
         moderators_only(ok(302)),
+    ),
+    # -- Personal data: a person's request, moderators only ---------------------
+    ("personal data form", GET(PERSONAL_DATA), moderators_only(ok(200))),
+    (
+        "personal data lookup by email",
+        personal_data_post("index"),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "personal data download",
+        personal_data_post("download", format="csv"),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "personal data erase confirmation",
+        personal_data_post("erase"),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "personal data erase",
+        personal_data_post("erase", confirm="1"),
+        moderators_only(ok(302, effect="pending_erased")),
     ),
     (
         "listing searched by email",

@@ -239,6 +239,7 @@ def reader_page_validator(page, request) -> str | None:
         get_setting("MAX_THREAD_DEPTH"),
         page.comments_open and page.is_restricted(request),
         get_setting("AUTO_APPROVE"),
+        get_setting("PRIVACY_POLICY_URL"),
         request.GET.urlencode(),
         user.pk if user is not None and user.is_authenticated else None,
         # The CSRF secret the form's token is masked from (not the masked

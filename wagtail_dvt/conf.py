@@ -86,6 +86,17 @@ DEFAULTS = {
     # token fetched from the API and an empty honeypot, as the page's form),
     # "open" (anyone, no token), "authenticated" (signed-in users) or "off".
     "API_COMMENTS": "token",
+    # -- Personal data (see docs/privacy.md) --
+    # Days the IP address and user agent of a comment (and the flood rule's
+    # record of an address) are kept, counted from when it was posted;
+    # ``comment_personal_data prune`` clears older ones. None keeps them.
+    "IP_RETENTION_DAYS": 30,
+    # Erasing a person's data replaces the text of their comments with "This
+    # comment was removed" instead of keeping it (the name always goes).
+    "ERASURE_REPLACES_TEXT": False,
+    # The site's privacy policy, linked from the comment form's notice: a URL,
+    # or the id of a Wagtail page. None shows the notice without a link.
+    "PRIVACY_POLICY_URL": None,
     # -- Feeds (see docs/templates.md) --
     # Items in each RSS or Atom feed: an article's newest comments, a Site's
     # newest articles.

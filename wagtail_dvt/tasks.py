@@ -68,3 +68,11 @@ def run_import_job(job_id: str) -> None:
     from .importer.job_runner import run_job
 
     run_job(job_id)
+
+
+@task()
+def prune_personal_data() -> None:
+    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``."""
+    from .privacy.retention import prune_client_data
+
+    prune_client_data()

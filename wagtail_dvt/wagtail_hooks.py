@@ -84,3 +84,29 @@ def register_tombstones_menu_item():
     from .admin.tombstones import tombstones_menu_item
 
     return tombstones_menu_item()
+
+
+@hooks.register("register_admin_viewset")
+def register_personal_data_viewset():
+    # A person's data request (see wagtail_dvt.admin.personal_data).
+    from .admin.personal_data import PersonalDataViewSet
+
+    return PersonalDataViewSet()
+
+
+@hooks.register("register_reports_menu_item")
+def register_personal_data_menu_item():
+    from .admin.personal_data import personal_data_menu_item
+
+    return personal_data_menu_item()
+
+
+@hooks.register("register_log_actions")
+def register_erasure_log_action(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .privacy.sources import ERASE_ACTION
+
+    actions.register_action(
+        ERASE_ACTION, _("Erase personal data"), _("Personal data erased")
+    )

@@ -44,7 +44,7 @@ def test_keyboard_focus_is_visible(live_site, new_page):
     page.goto(live_site(f"/{BUNDLED_SLUG}/"))
     page.keyboard.press("Tab")  # The skip link comes first.
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    name_input = page.locator("#comment-form").get_by_label("Name")
+    name_input = page.locator("#comment-form").get_by_label("Name:", exact=True)
     name_input.focus()
     outline = name_input.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none"

@@ -104,8 +104,8 @@ def visitor_comment(published_article, new_module_page):
     page.goto(published_article.url)
     shown_at = time.monotonic()
     form = page.locator("#comment-form form")
-    form.get_by_label("Name").fill(VISITOR)
-    form.get_by_label("Comment").fill(COMMENT)
+    form.get_by_label("Name:", exact=True).fill(VISITOR)
+    form.get_by_label("Comment:", exact=True).fill(COMMENT)
     # The form's signed token must be at least 2 seconds old.
     time.sleep(max(0.0, 2.2 - (time.monotonic() - shown_at)))
     form.get_by_role("button", name="Post comment").click()

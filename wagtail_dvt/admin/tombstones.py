@@ -12,14 +12,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import View
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet
 
 from ..tombstones import DeletedComment, expired_tombstones
-from .permissions import user_can_moderate
-from .viewsets import ModeratorsOnlyMixin
+from .viewsets import ModeratorsMenuItem, ModeratorsOnlyMixin
 
 NAME = "wagtail_dvt_tombstones"
 
@@ -98,15 +96,9 @@ class TombstoneViewSet(ViewSet):
         ]
 
 
-class TombstonesMenuItem(MenuItem):
-    """Reports → Deleted comments, for moderators only."""
-
-    def is_shown(self, request):
-        return user_can_moderate(request.user)
-
-
 def tombstones_menu_item():
-    return TombstonesMenuItem(
+    """Reports → Deleted comments, for moderators only."""
+    return ModeratorsMenuItem(
         _("Deleted comments"),
         reverse(f"{NAME}:index"),
         name="reader-comment-tombstones",

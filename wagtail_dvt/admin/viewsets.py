@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -110,6 +111,13 @@ class ModeratorsOnlyMixin:
         if not user_can_moderate(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class ModeratorsMenuItem(MenuItem):
+    """A menu item shown to moderators only."""
+
+    def is_shown(self, request):
+        return user_can_moderate(request.user)
 
 
 def _moderators_only(view_class):

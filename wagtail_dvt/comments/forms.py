@@ -174,6 +174,13 @@ class CommentForm(CommentFieldsForm):
     parent = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
+    # Read by comment-form.js in the browser only; the server stores nothing
+    # of it (see wagtail_dvt.privacy).
+    remember = forms.BooleanField(
+        label=_("Save my name and email in this browser for the next time I comment."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-dvt-remember": ""}),
+    )
 
     error_messages = {
         "rejected": _("Sorry, your comment could not be accepted."),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus
+from ..privacy.notice import privacy_policy_url
 from .admission import (
     ArticleNotFound,
     CommentFlood,
@@ -130,6 +131,7 @@ def comment_form_context(request, page):
         "comments_moderated": not get_setting("AUTO_APPROVE"),
         "comment_notice": NOTICES.get(request.GET.get(STATUS_PARAM, "")),
         "comment_error": None,
+        "comment_privacy_url": privacy_policy_url(request),
     }
 
 
