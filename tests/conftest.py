@@ -28,6 +28,19 @@ hypothesis_settings.register_profile("dvt", deadline=None)
 hypothesis_settings.load_profile("dvt")
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_sites():
+    """Start and end each test with no cached Site root paths.
+
+    Wagtail caches them and clears the cache when a Site is saved or deleted,
+    but a test's rollback deletes its Sites without a signal: the next test
+    in that worker would see two Sites, and absolute page URLs.
+    """
+    Site.clear_site_root_paths_cache()
+    yield
+    Site.clear_site_root_paths_cache()
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
