@@ -1,18 +1,19 @@
 """Settings of the ``db_worker`` process that tests/test_tasks.py starts.
 
-The test settings, on the test's own database, with django-tasks-db as the
-tasks backend, the test's SMTP server and the test's ``WAGTAIL_DVT``, all
-passed in the environment.
+The settings the tests run with (the demo's, or the swapped-model site's), on
+the test's own database, with django-tasks-db as the tasks backend, the test's
+SMTP server and the test's ``WAGTAIL_DVT``, all passed in the environment.
 """
 
+import importlib
 import json
 import os
 
-from example_site.settings.test import *  # noqa: F403
-from example_site.settings.test import DATABASES
 from tests.smtp_servers import mail_settings
 
-DATABASES["default"]["NAME"] = os.environ["WAGTAIL_DVT_WORKER_DB"]
+_base = importlib.import_module(os.environ["WAGTAIL_DVT_WORKER_BASE_SETTINGS"])
+globals().update((name, value) for name, value in vars(_base).items() if name.isupper())
+DATABASES["default"]["NAME"] = os.environ["WAGTAIL_DVT_WORKER_DB"]  # noqa: F821
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WAGTAIL_DVT = json.loads(os.environ["WAGTAIL_DVT_WORKER_SETTINGS"])
 globals().update(mail_settings(int(os.environ["WAGTAIL_DVT_WORKER_SMTP_PORT"]), 30))

@@ -180,10 +180,14 @@ def test_v2_listing_is_compact_json_and_browsable_api_indents(client, article):
 def second_site_article(db):
     """A live article with one approved comment on a second Site, b.localhost."""
     from dvt_testing import home_page_model
-    from wagtail.models import Page, Site
+    from wagtail.models import Site
 
-    home = Page.get_first_root_node().add_child(
-        instance=home_page_model()(title="B home", slug="b-home")
+    from wagtail_dvt.models import get_base_page_model
+
+    home = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=home_page_model()(title="B home", slug="b-home"))
     )
     Site.objects.create(hostname="b.localhost", port=80, root_page=home)
     return make_article(home, "Elsewhere", comments=[(APPROVED, 1)])

@@ -250,6 +250,9 @@ def worker_site(settings, tmp_path):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings_worker",
+            # The worker runs the site these tests run: the demo, or the
+            # swapped-model site.
+            "WAGTAIL_DVT_WORKER_BASE_SETTINGS": os.environ["DJANGO_SETTINGS_MODULE"],
             "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
             "WAGTAIL_DVT_WORKER_DB": connection.settings_dict["NAME"],
             "WAGTAIL_DVT_WORKER_SMTP_PORT": str(server.port),
