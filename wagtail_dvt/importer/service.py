@@ -78,14 +78,14 @@ def import_document(
     subclasses, never writing part of a document.
     """
     options = _write_options(
-        parent,
-        locale,
-        publish,
-        dry_run,
-        overwrite,
-        timezone,
-        comment_status,
-        restore_missing,
+        parent=parent,
+        locale=locale,
+        publish=publish,
+        dry_run=dry_run,
+        overwrite=overwrite,
+        timezone=timezone,
+        comment_status=comment_status,
+        restore_missing=restore_missing,
     )
     name, data = _read(source, name)
     return write_document(parse_document(data, name), source=name, options=options)
@@ -116,15 +116,15 @@ def import_documents(
     audit log and revisions.
     """
     options = _write_options(
-        parent,
-        locale,
-        publish,
-        dry_run,
-        overwrite,
-        timezone,
-        comment_status,
-        restore_missing,
-        user,
+        parent=parent,
+        locale=locale,
+        publish=publish,
+        dry_run=dry_run,
+        overwrite=overwrite,
+        timezone=timezone,
+        comment_status=comment_status,
+        restore_missing=restore_missing,
+        user=user,
     )
     batch = []
     for source in sources:
@@ -228,6 +228,7 @@ def _too_large(name: str, limit: int) -> DocumentError:
 
 
 def _write_options(
+    *,
     parent,
     locale,
     publish,
