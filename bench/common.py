@@ -63,6 +63,38 @@ def add_approved_comments(page, count):
     )
 
 
+def add_threaded_comments(page, count):
+    """Give ``page`` ``count`` approved comments, 40% of them replies, up to depth 3.
+
+    Two of every five comments answer the one before: a reply, then a reply
+    to it, as the conversations of issue 17's figures are shaped.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_dvt.models import Comment
+
+    start = timezone.now() - timedelta(days=60)
+    made = []
+    for number in range(count):
+        parent = made[-1] if number % 5 in (1, 2) else None
+        made.append(
+            Comment(
+                page=page,
+                parent=parent,
+                level=parent.level + 1 if parent else 0,
+                author_name=f"Reader {number}",
+                body=f"Comment number {number}.\nWith a second line.",
+                posted_at=start + timedelta(minutes=number),
+                status="approved",
+            )
+        )
+    for level in range(3):  # parents are saved before their replies
+        Comment.objects.bulk_create([c for c in made if c.level == level])
+    return made
+
+
 def measure(client, urls, requests):
     """Median latency and query count of ``requests`` GETs of each of ``urls``.
 

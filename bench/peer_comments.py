@@ -4,9 +4,11 @@ Both systems run in one throwaway site (``bench.peer_settings``): wagtail-dvt's
 ``ArticlePage`` and a page whose comments are django-comments-xtd's, set up as
 its docs say (``bench/peer_site``), with a StreamField of headings and
 wagtail-markdown blocks. Both get the bundled article and its 19 comments, and
-pages with 2,000. Every request takes turns with the others in shuffled
-rounds, in process with Django's test client; then 50 renders of each
-2,000-comment page measure memory. Ratios are wagtail-dvt / xtd (below 1.0x:
+pages with 2,000: flat, and threaded (40% replies, up to depth 3; xtd's
+``COMMENTS_XTD_MAX_THREAD_LEVEL = 2`` gives the same three levels). Every
+request takes turns with the others in shuffled rounds, in process with
+Django's test client; then 50 renders of each 2,000-comment page measure
+memory. Ratios are wagtail-dvt / xtd (below 1.0x:
 wagtail-dvt costs less).
 
     pip install -e .[peer]
@@ -21,7 +23,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import add_approved_comments, median_ms, report, setup_django
+from common import (
+    add_approved_comments,
+    add_threaded_comments,
+    median_ms,
+    report,
+    setup_django,
+)
 
 BIG = 2000
 
@@ -39,6 +47,19 @@ COMPARISONS = [
     ("comments_url (v3), 19 comments", "dvt comments_url v3 19", "xtd api 19"),
     ("comments_url (v3), 2,000 comments", "dvt comments_url v3 2000", "xtd api 2000"),
     ("post through the HTML form", "dvt post", "xtd post"),
+    (
+        "threaded page, 2,000 comments, both 50 a page",
+        "dvt page threaded",
+        "xtd page threaded paged",
+    ),
+    (
+        "threaded page, 2,000 comments, xtd unpaginated",
+        "dvt page threaded",
+        "xtd page threaded all",
+    ),
+    ("threaded API v2 listing, 2,000 comments", "dvt v2 threaded", "xtd api threaded"),
+    ("threaded API v3 listing, 2,000 comments", "dvt v3 threaded", "xtd api threaded"),
+    ("reply through the HTML form", "dvt reply", "xtd reply"),
 ]
 
 
@@ -53,7 +74,10 @@ def import_article(title):
 
 
 def xtd_copy(article, slug, *, comments_per_page=0):
-    """The same article as an xtd page, with copies of its approved comments."""
+    """The same article as an xtd page, with copies of its approved comments.
+
+    Replies answer the copies of their parents, so threads stay threads.
+    """
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
     from django_comments_xtd.models import XtdComment
@@ -77,9 +101,10 @@ def xtd_copy(article, slug, *, comments_per_page=0):
     content_type = ContentType.objects.get_for_model(XtdArticlePage)
     # One at a time, as xtd saves them: XtdComment extends django-contrib-
     # comments' model (no bulk_create), and its save() starts each thread.
+    copies = {}
     with transaction.atomic():
-        for comment in article.approved_comments:
-            XtdComment(
+        for comment in article.approved_comments.order_by("pk"):
+            copy = XtdComment(
                 content_type=content_type,
                 object_pk=str(page.pk),
                 site_id=1,
@@ -87,7 +112,10 @@ def xtd_copy(article, slug, *, comments_per_page=0):
                 comment=comment.body,
                 submit_date=comment.posted_at,
                 is_public=True,
-            ).save()
+                parent_id=copies.get(comment.parent_id, 0),
+            )
+            copy.save()
+            copies[comment.pk] = copy.pk
     return page
 
 
@@ -96,15 +124,23 @@ def build_site():
     small = import_article("Article with 19 comments")
     big = import_article("Article with 2000 comments")
     add_approved_comments(big, BIG - big.approved_comments.count())
+    threaded = import_article("Article with 2000 threaded comments")
+    add_threaded_comments(threaded, BIG - threaded.approved_comments.count())
     posted_to = import_article("Article posted to")
     assert small.comment_count == 19 and big.comment_count == BIG  # noqa: S101
+    assert threaded.approved_comments.filter(level=2).exists()  # noqa: S101
     return {
         "dvt small": small,
         "dvt big": big,
+        "dvt threaded": threaded,
         "dvt posted to": posted_to,
         "xtd small": xtd_copy(small, "xtd-19"),
         "xtd big": xtd_copy(big, "xtd-2000"),
         "xtd big paged": xtd_copy(big, "xtd-2000-paged", comments_per_page=50),
+        "xtd threaded": xtd_copy(threaded, "xtd-threaded"),
+        "xtd threaded paged": xtd_copy(
+            threaded, "xtd-threaded-paged", comments_per_page=50
+        ),
         "xtd posted to": xtd_copy(posted_to, "xtd-posted-to"),
     }
 
@@ -132,6 +168,7 @@ def cases(client, pages):
     from django.contrib.contenttypes.models import ContentType
     from django_comments.forms import CommentSecurityForm
     from django_comments_xtd.forms import XtdCommentForm
+    from django_comments_xtd.models import XtdComment
 
     from bench.peer_site.models import XtdArticlePage
 
@@ -146,6 +183,12 @@ def cases(client, pages):
         "xtd page 2000 all": pages["xtd big"].url,
         "xtd api 19": f"{xtd_api}{pages['xtd small'].pk}/",
         "xtd api 2000": f"{xtd_api}{pages['xtd big'].pk}/",
+        "dvt page threaded": pages["dvt threaded"].url,
+        "xtd page threaded paged": pages["xtd threaded paged"].url,
+        "xtd page threaded all": pages["xtd threaded"].url,
+        "xtd api threaded": f"{xtd_api}{pages['xtd threaded'].pk}/",
+        "dvt v2 threaded": f"/api/v2/comments/?article={pages['dvt threaded'].pk}",
+        "dvt v3 threaded": f"/api/v3/comments/?article={pages['dvt threaded'].pk}",
         # xtd's own mount of its API, unpaginated: for reference.
         "xtd api 2000 unpaginated": (
             f"/comments/api/{xtd_type.app_label}-{xtd_type.model}/"
@@ -168,8 +211,9 @@ def cases(client, pages):
     requests = {name: get(url) for name, url in urls.items()}
 
     dvt_page = pages["dvt posted to"]
+    dvt_parent = dvt_page.approved_comments.filter(parent=None).first()
 
-    def dvt_post():
+    def dvt_post(**reply):
         number = next(numbers)
         return client.post(
             dvt_page.url + "comment/",
@@ -179,14 +223,16 @@ def cases(client, pages):
                 "body": f"Posted comment number {number}.",
                 "honeypot": "",
                 "token": dvt_form_token(dvt_page),
+                **reply,
             },
             HTTP_X_FORWARDED_FOR=f"10.{number // 65536 % 256}.{number // 256 % 256}"
             f".{number % 256}",
         )
 
     xtd_page = pages["xtd posted to"]
+    xtd_parent = XtdComment.objects.for_model(xtd_page).filter(level=0).first()
 
-    def xtd_post():
+    def xtd_post(reply_to=0):
         number = next(numbers)
         # What the rendered form carries: its timestamp and security hash.
         security = CommentSecurityForm(xtd_page).generate_security_data()
@@ -197,7 +243,7 @@ def cases(client, pages):
             "url": "",
             "comment": f"Posted comment number {number}.",
             "followup": "",
-            "reply_to": "0",
+            "reply_to": str(reply_to),
             "honeypot": "",
             "post": "Send",
         }
@@ -206,13 +252,15 @@ def cases(client, pages):
     assert XtdCommentForm  # the form xtd renders, whose fields data fills  # noqa: S101
     requests["dvt post"] = dvt_post
     requests["xtd post"] = xtd_post
+    requests["dvt reply"] = lambda: dvt_post(parent=dvt_parent.pk)
+    requests["xtd reply"] = lambda: xtd_post(reply_to=xtd_parent.pk)
     return requests
 
 
 def expected_status(name):
-    if name == "dvt post":
+    if name in ("dvt post", "dvt reply"):
         return 303
-    if name == "xtd post":
+    if name in ("xtd post", "xtd reply"):
         return 302
     return 200
 
@@ -355,6 +403,9 @@ def run(args):
         "dvt page 2000": pages["dvt big"].url,
         "xtd page 2000 paged": pages["xtd big paged"].url,
         "xtd page 2000 all": pages["xtd big"].url,
+        "dvt page threaded": pages["dvt threaded"].url,
+        "xtd page threaded paged": pages["xtd threaded paged"].url,
+        "xtd page threaded all": pages["xtd threaded"].url,
     }
     progress("measuring memory")
     memory_figures = memory(client, memory_urls, args.renders)

@@ -31,7 +31,9 @@ INSTALLED_APPS = [
 SITE_ID = 1
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_CONFIRM_EMAIL = False
-COMMENTS_XTD_MAX_THREAD_LEVEL = 0
+# Three levels, as wagtail-dvt's default MAX_THREAD_DEPTH: a comment, a
+# reply and a reply to it.
+COMMENTS_XTD_MAX_THREAD_LEVEL = 2
 # No mail leaves a benchmark (Django 6.1 configures it with MAILERS).
 if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
