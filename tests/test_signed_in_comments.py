@@ -157,7 +157,7 @@ def signed_in_api_client(api, user, dvt):
     return bearer_client(user)
 
 
-# -- the form -------------------------------------------------------------------
+# -- the form ------------------------------------------------------------------
 
 
 def test_the_form_says_who_a_signed_in_reader_comments_as(client, article, users):
@@ -225,7 +225,7 @@ def test_deleting_an_account_keeps_its_comments(client, article, users):
     assert (comment.user, comment.author_name) == (None, "Reader Account")
 
 
-# -- the API ----------------------------------------------------------------------
+# -- the API -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -245,7 +245,7 @@ def test_a_signed_in_api_post_takes_the_accounts_name(api, kind, article, users,
     )
 
 
-# -- names that pass for someone else's -------------------------------------------
+# -- names that pass for someone else's ----------------------------------------
 
 
 LOOKALIKES = [
@@ -339,7 +339,7 @@ def test_the_skeleton_matches_lookalikes_only():
     assert skeleton("Hamísh") != skeleton("Hamish")
 
 
-# -- the article author's badge -----------------------------------------------------
+# -- the article author's badge ------------------------------------------------
 
 
 @pytest.fixture
@@ -464,7 +464,7 @@ def test_marking_the_author_costs_no_query_per_comment(
     assert few == many
 
 
-# -- sign-in only -----------------------------------------------------------------------
+# -- sign-in only --------------------------------------------------------------
 
 
 def test_sign_in_only_offers_a_sign_in_link_back_to_the_form(
@@ -533,7 +533,7 @@ def test_sign_in_only_v2_takes_the_session_in_open_mode(article, users, dvt):
     assert Comment.objects.get().user == users["reader"]
 
 
-# -- personal data --------------------------------------------------------------------------
+# -- personal data -------------------------------------------------------------
 
 
 def test_export_and_erasure_find_comments_by_the_accounts_address(
