@@ -325,8 +325,8 @@ ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
     "(`invalid_comment`, `name_reserved`), or without a valid token (`token_missing`, "
     "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
-    401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
-    "(`authentication_required`).",
+    401: '`API_COMMENTS` is `"authenticated"`, or `COMMENTS_REQUIRE_LOGIN` is on, '
+    "and no bearer token was sent (`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
     "API comments are off (`api_comments_off`).",
     404: "Not found (`comment_not_found`, `article_not_found`, or a `parent` "
