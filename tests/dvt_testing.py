@@ -44,6 +44,34 @@ def make_article(parent, title="Clots explained", **fields):
     return page
 
 
+def group_with(name, *permissions):
+    """The group ``name`` (made if missing), given ``(app_label, codename)`` pairs."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=name)
+    for app_label, codename in permissions:
+        group.permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label=app_label)
+        )
+    return group
+
+
+def groups_by_kind():
+    """The group of each kind of admin user the permission tests sign in as:
+    a bare admin, an editor (Wagtail's Editors) and a comment moderator."""
+    from django.contrib.auth.models import Group
+
+    return {
+        "bare_admin": group_with("Bare admins", ("wagtailadmin", "access_admin")),
+        "editor": Group.objects.get(name="Editors"),
+        "moderator": group_with(
+            "Comment moderators",
+            ("wagtailadmin", "access_admin"),
+            ("wagtail_dvt", "moderate_comment"),
+        ),
+    }
+
+
 def keys_in(data):
     """Every dict key anywhere in a JSON document."""
     if isinstance(data, dict):

@@ -13,7 +13,14 @@ import zipfile
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from dvt_testing import BUNDLED_SLUG, BUNDLED_TITLE, REPO_ROOT, line_of, retitled
+from dvt_testing import (
+    BUNDLED_SLUG,
+    BUNDLED_TITLE,
+    REPO_ROOT,
+    group_with,
+    line_of,
+    retitled,
+)
 from wagtail.models import GroupPagePermission, PageLogEntry
 
 from wagtail_dvt.importer.jobs import ImportJob
@@ -36,15 +43,6 @@ def page_permission(action):
         content_type__app_label=Page._meta.app_label,
         codename=f"{action}_{Page._meta.model_name}",
     )
-
-
-def group_with(name, *permissions):
-    group, _ = Group.objects.get_or_create(name=name)
-    for app_label, codename in permissions:
-        group.permissions.add(
-            Permission.objects.get(codename=codename, content_type__app_label=app_label)
-        )
-    return group
 
 
 @pytest.fixture

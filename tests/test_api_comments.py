@@ -33,6 +33,7 @@ PUBLIC_KEYS = {
     "posted_at",
     "parent",
     "reply_count",
+    "by_article_author",
 }
 START = dt.datetime(2024, 5, 2, 12, 0, tzinfo=dt.UTC)
 

@@ -193,7 +193,11 @@ def test_authenticated_v2_takes_the_session_with_csrf(page, dvt, django_user_mod
         api, json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=csrf
     )
     assert response.status_code == 202, response.content
-    assert Comment.objects.get().author_name == "Reader"
+    # Under the account's name (its username here), not the one posted.
+    assert (Comment.objects.get().author_name, Comment.objects.get().user) == (
+        "reader",
+        user,
+    )
 
 
 @needs_v3

@@ -20,6 +20,7 @@ COMMENT_KEYS = {
     "posted_at",
     "parent",
     "reply_count",
+    "by_article_author",
 }
 SECTION_KEYS = {"heading", "anchor", "content", "html"}
 

@@ -107,6 +107,7 @@ def test_article_page_has_a_typed_read_schema(openapi):
         "body_html": "string",
         "posted_at": "string",
         "reply_count": "integer",
+        "by_article_author": "boolean",
     }
     assert comment["properties"]["posted_at"]["format"] == "date-time"
     assert resolve(openapi, props["comment_count"]) == {"type": "integer"}
@@ -257,6 +258,7 @@ def test_comments_listing(client, article, hidden):
         "posted_at",
         "parent",
         "reply_count",
+        "by_article_author",
     }
     assert first["meta"]["detail_url"] == f"http://localhost{COMMENTS}{first['id']}/"
     assert first["article"]["id"] == article.pk

@@ -26,7 +26,6 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from dvt_testing import (
     COMMENT_ROW_FIELDS,
@@ -35,6 +34,7 @@ from dvt_testing import (
     comment_rows,
     editor_form_data,
     forged_comment_fields,
+    groups_by_kind,
 )
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.log_actions import log
@@ -149,15 +149,6 @@ def make_comment(page, key, status, **fields):
     )
 
 
-def group_with(name, *permissions):
-    group = Group.objects.create(name=name)
-    for app_label, codename in permissions:
-        group.permissions.add(
-            Permission.objects.get(codename=codename, content_type__app_label=app_label)
-        )
-    return group
-
-
 @pytest.fixture
 def world(root_page, django_user_model, settings):
     # The API token is tested in test_api_tokens.py; here, who may post.
@@ -188,15 +179,7 @@ def world(root_page, django_user_model, settings):
         "spam": make_comment(article, "spam", CommentStatus.SPAM),
         "rejected": make_comment(article, "rejected", CommentStatus.REJECTED),
     }
-    users = {
-        "bare_admin": group_with("Bare admins", ("wagtailadmin", "access_admin")),
-        "editor": Group.objects.get(name="Editors"),
-        "moderator": group_with(
-            "Comment moderators",
-            ("wagtailadmin", "access_admin"),
-            ("wagtail_dvt", "moderate_comment"),
-        ),
-    }
+    users = groups_by_kind()
     world = World(
         article=ArticlePage.objects.get(pk=article.pk),
         home=root_page,

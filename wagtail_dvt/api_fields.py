@@ -64,6 +64,8 @@ class ArticleComment(TypedDict):
     parent: int | None
     #: How many approved replies it has.
     reply_count: int
+    #: Whether the article's owner wrote it, signed in (the "Author" badge).
+    by_article_author: bool
 
 
 class ArticleSectionValue(TypedDict):
@@ -119,6 +121,7 @@ def embed_comments(pages) -> None:
     model instances, which would cost more to build than to serialize.
     """
     from .api.common import approved_reply_count
+    from .comments.accounts import by_article_author
     from .models import (
         Comment,
         CommentStatus,
@@ -147,7 +150,10 @@ def embed_comments(pages) -> None:
             approved.annotate(
                 total=Subquery(total.values("n")[:1]),
                 reply_count=approved_reply_count(),
-            ).values(*Comment.PUBLIC_FIELDS, "reply_count", "total")[:limit]
+                by_article_author=by_article_author(),
+            ).values(
+                *Comment.PUBLIC_FIELDS, "reply_count", "by_article_author", "total"
+            )[:limit]
         )
         counts[page_id] = rows[0].pop("total") if rows else 0
         for row in rows[1:]:
@@ -172,9 +178,12 @@ def embed_comments(pages) -> None:
                     )
                 )
                 .filter(rank__lte=limit)
-                .annotate(reply_count=approved_reply_count())
+                .annotate(
+                    reply_count=approved_reply_count(),
+                    by_article_author=by_article_author(),
+                )
                 .order_by("page_id", "posted_at", "pk")
-                .values(*Comment.PUBLIC_FIELDS, "reply_count")
+                .values(*Comment.PUBLIC_FIELDS, "reply_count", "by_article_author")
             )
     by_page = {}
     for row in rows:
@@ -235,6 +244,7 @@ def comment_representation(row: dict, zone) -> ArticleComment:
         "posted_at": api_time(row["posted_at"], zone),
         "parent": row["parent_id"],
         "reply_count": row["reply_count"],
+        "by_article_author": row["by_article_author"],
     }
 
 

@@ -27,6 +27,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
+from .comments.accounts import account_name, signed_in
 from .conf import get_setting
 
 #: Bumped when a representation changes shape, so that clients revalidate.
@@ -233,6 +234,7 @@ def reader_page_validator(page, request) -> str | None:
                 comment.parent_id,
                 comment.reply_count,
                 comment.can_reply,
+                comment.by_article_author,
             )
             for comment in comments.object_list
         ),
@@ -240,8 +242,10 @@ def reader_page_validator(page, request) -> str | None:
         page.comments_open and page.is_restricted(request),
         get_setting("AUTO_APPROVE"),
         get_setting("PRIVACY_POLICY_URL"),
+        get_setting("COMMENTS_REQUIRE_LOGIN"),
         request.GET.urlencode(),
-        user.pk if user is not None and user.is_authenticated else None,
+        # The account, and the name the form says the reader comments under.
+        (user.pk, account_name(user)) if signed_in(user) else None,
         # The CSRF secret the form's token is masked from (not the masked
         # token, which changes on every render).
         request.META.get("CSRF_COOKIE"),

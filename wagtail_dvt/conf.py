@@ -44,6 +44,10 @@ DEFAULTS = {
     # Store new comments as approved instead of pending (the rules below that
     # hold a comment for moderation or mark it spam still apply).
     "AUTO_APPROVE": False,
+    # Only signed-in users may comment, on the page and through the API
+    # (docs/conversations.md): the page shows a link to LOGIN_URL instead of
+    # the form, and the API's "token" and "open" modes act as "authenticated".
+    "COMMENTS_REQUIRE_LOGIN": False,
     # Seconds a client address must wait between two comments (HTTP 429).
     "FLOOD_INTERVAL": 15,
     # A comment with more links than this is held for moderation; None: no limit.

@@ -1,6 +1,7 @@
 import re
 
 import swapper
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
@@ -604,6 +605,18 @@ class Comment(models.Model):
     # A deleted comment that still has replies stays as this empty row, so
     # they keep their place: no name, email, address, user agent or text.
     removed = models.BooleanField(_("removed"), default=False, editable=False)
+    # The account of a signed-in commenter, whose name and email the comment
+    # took (see comments.accounts). SET_NULL: deleting an account keeps what
+    # its holder wrote, as an anonymous reader's comment.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="wagtail_dvt_comments",
+        verbose_name=_("account"),
+    )
 
     objects = CommentQuerySet.as_manager()
 

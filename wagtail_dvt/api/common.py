@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from wagtail.api.v2.utils import get_full_url
 from wagtail.models import PageViewRestriction, Site
 
+from ..comments.accounts import by_article_author, is_article_author
 from ..comments.admission import (
     ArticleNotFound,
     CommentFlood,
@@ -231,6 +232,7 @@ def public_comments(request, article: int | None = None) -> QuerySet:
 
     The articles are a subquery the database answers once per query, not once
     per comment; with ``article`` (an id), it checks that one article only.
+    Each comment's ``by_article_author`` is read in the same query.
     """
     articles = public_articles(request)
     if article is not None:
@@ -239,7 +241,9 @@ def public_comments(request, article: int | None = None) -> QuerySet:
         Comment.objects.filter(
             status=CommentStatus.APPROVED, page__in=articles.values("pk")
         )
-        .annotate(reply_count=approved_reply_count())
+        .annotate(
+            reply_count=approved_reply_count(), by_article_author=by_article_author()
+        )
         .select_related("page")
         .order_by(*ORDERINGS["posted_at"])
     )
@@ -248,7 +252,8 @@ def public_comments(request, article: int | None = None) -> QuerySet:
 def submit_api_comment(request, article_id, **fields) -> Comment:
     """Submit a comment sent to an API, on the article with ``article_id``.
 
-    The client's address and user agent come from ``request``. Raises
+    The client's address and user agent come from ``request``, and so does
+    the user, who comments under their account if the API signed them in. Raises
     :class:`~wagtail_dvt.comments.admission.CommentRefused` as ``submit_comment()``
     does, and :class:`~wagtail_dvt.comments.admission.ArticleNotFound` for an id that
     is no article of the request's Site.
@@ -261,8 +266,11 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
         **fields,
         ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
+        user=getattr(request, "user", None),
     )
-    comment.reply_count = 0  # As listings annotate it: a new comment has none.
+    # As listings annotate them: a new comment has no reply yet.
+    comment.reply_count = 0
+    comment.by_article_author = is_article_author(comment)
     return comment
 
 

@@ -27,6 +27,7 @@ ROW_FIELDS = (
     "page__url_path",
     "parent_id",
     "reply_count",
+    "by_article_author",
 )
 
 

@@ -10,6 +10,9 @@
 - ``"authenticated"``: signed-in users only;
 - ``"off"``: nobody.
 
+With ``COMMENTS_REQUIRE_LOGIN``, ``"token"`` and ``"open"`` act as
+``"authenticated"``: comments are sign-in only, on the page and here alike.
+
 The token travels in the JSON body, not in a header, so a cross-origin
 front-end needs no extra CORS header for it. Every refusal carries a stable
 ``code`` for clients to branch on.
@@ -20,6 +23,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ..comments.accounts import login_required
 from ..comments.admission import ArticleNotFound, CommentRefused, CommentsClosed
 from ..comments.forms import FormTokenSigner
 from ..conf import get_setting
@@ -101,13 +105,19 @@ class ApiCommentsOff(ApiPostRefused):
 
 
 def api_comments_mode() -> str:
-    """The ``API_COMMENTS`` setting, checked."""
+    """The posting mode in force: ``API_COMMENTS``, checked.
+
+    ``"authenticated"`` in place of ``"token"`` and ``"open"`` when
+    ``COMMENTS_REQUIRE_LOGIN`` is on.
+    """
     mode = get_setting("API_COMMENTS")
     if mode not in MODES:
         raise ImproperlyConfigured(
             f'WAGTAIL_DVT["API_COMMENTS"] must be one of {", ".join(MODES)}; '
             f"got {mode!r}"
         )
+    if mode in ("token", "open") and login_required():
+        return "authenticated"
     return mode
 
 

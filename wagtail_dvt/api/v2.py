@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.fields import DateTimeField, Field, IntegerField
+from rest_framework.fields import BooleanField, DateTimeField, Field, IntegerField
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.metadata import BaseMetadata
 from rest_framework.pagination import BasePagination
@@ -375,6 +375,9 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             serializer=IntegerField(source="parent_id", read_only=True),
         ),
         APIField("reply_count", serializer=IntegerField(read_only=True)),
+        # Computed by the queryset (comments.accounts), no model field: never
+        # a filter, and never a query per comment.
+        APIField("by_article_author", serializer=BooleanField(read_only=True)),
     ]
     meta_fields = [
         "type",
@@ -393,6 +396,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         "posted_at",
         "parent",
         "reply_count",
+        "by_article_author",
     ]
     nested_default_fields = ["id", "type", "detail_url"]
 

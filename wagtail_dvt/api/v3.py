@@ -147,6 +147,13 @@ class ReaderCommentSchema(Schema):
     parent: int | None
     #: How many approved replies it has.
     reply_count: int
+    #: Whether the article's owner wrote it, signed in (the page's "Author" badge).
+    by_article_author: bool
+
+    @staticmethod
+    def resolve_by_article_author(comment: Comment) -> bool:
+        # Listings and details annotate it; a new comment has it set.
+        return bool(getattr(comment, "by_article_author", False))
 
     @staticmethod
     def resolve_parent(comment: Comment) -> int | None:
@@ -316,10 +323,10 @@ class ReaderCommentProblem(Schema):
 PROBLEM_REF = {"$ref": f"#/components/schemas/{ReaderCommentProblem.__name__}"}
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
-    "(`invalid_comment`), or without a valid token (`token_missing`, "
+    "(`invalid_comment`, `name_reserved`), or without a valid token (`token_missing`, "
     "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
-    401: '`API_COMMENTS` is `"authenticated"` and no bearer token was sent '
-    "(`authentication_required`).",
+    401: '`API_COMMENTS` is `"authenticated"`, or `COMMENTS_REQUIRE_LOGIN` is on, '
+    "and no bearer token was sent (`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
     "API comments are off (`api_comments_off`).",
     404: "Not found (`comment_not_found`, `article_not_found`, or a `parent` "

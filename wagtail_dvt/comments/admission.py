@@ -25,7 +25,13 @@ modelled on WordPress's ``wp_allow_comment``:
    ``parent_other_article`` and ``reply_too_deep``; 400 on the form). A
    hidden or deleted parent is answered as a missing one, so that no reply
    probes for hidden comments.
-7. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
+7. A signed-in reader comments under their account's name and email
+   (:mod:`~wagtail_dvt.comments.accounts`): what they posted as name and
+   email is ignored. With ``COMMENTS_REQUIRE_LOGIN``, nobody else may
+   comment (403 ``login_required``). A reader who is not signed in may not
+   take a name that passes for the article's author's or a staff user's
+   (:mod:`~wagtail_dvt.comments.names`; 400 ``name_reserved``).
+8. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
    otherwise it is pending, or approved with ``AUTO_APPROVE``. Words match
    the normalized name, email and text, so ``via\u200bgra`` is "viagra".
@@ -53,9 +59,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus, comments_source_id, get_article_model
+from .accounts import account_email, account_name, login_required, signed_in
 from .forms import CommentFieldsForm
 from .limits import claim_flood_slot, spend_token
 from .links import urlize
+from .names import NAME_TAKEN_MESSAGE, impersonates
 from .text import comment_fingerprint, normalize_for_comparison
 from .threads import can_have_replies
 
@@ -87,6 +95,23 @@ class InvalidComment(CommentRefused):
     def __init__(self, errors, message=None):
         self.errors = errors
         super().__init__(message)
+
+
+class NameReserved(InvalidComment):
+    """An anonymous reader's name passes for the article's author or a staff user."""
+
+    code = "name_reserved"
+
+    def __init__(self):
+        super().__init__({"author_name": [str(NAME_TAKEN_MESSAGE)]})
+
+
+class LoginRequired(CommentRefused):
+    """``COMMENTS_REQUIRE_LOGIN`` is on and no user is signed in."""
+
+    status_code = 403
+    code = "login_required"
+    default_message = _("Sign in to post a comment.")
 
 
 class CommentsClosed(CommentRefused):
@@ -181,6 +206,7 @@ def submit_comment(
     user_agent="",
     token=None,
     parent=None,
+    user=None,
 ) -> Comment:
     """Check a reader's comment against the admission rules and store it.
 
@@ -196,9 +222,15 @@ def submit_comment(
     (``ValueError``), and ``None`` is an unknown client. ``token`` is the
     form's or API's token, already checked for its signature and age: it is
     spent here, with the comment. ``parent`` is the id of the comment replied
-    to, or ``None``. The status and the time are not arguments: readers
-    cannot choose them.
+    to, or ``None``. ``user`` is the request's user: a signed-in one comments
+    under the account's name and email, whatever ``author_name`` and
+    ``email`` say. The status and the time are not arguments: readers cannot
+    choose them.
     """
+    if not signed_in(user):
+        user = None
+    if user is not None:
+        author_name, email = account_name(user), account_email(user)
     if ip_address is not None:
         ip_address = str(ipaddress.ip_address(ip_address))
     user_agent = (user_agent or "")[:USER_AGENT_MAX_LENGTH]
@@ -226,11 +258,15 @@ def submit_comment(
         shown_on = [article] if specific.pk == article.pk else [article, specific]
         if any(page.get_view_restrictions() for page in shown_on):
             raise CommentsClosed(_("Comments are closed on private articles."))
+        if user is None and login_required():
+            raise LoginRequired()
         if not form.is_valid():
             raise InvalidComment(
                 {field: list(messages) for field, messages in form.errors.items()}
             )
         fields = form.cleaned_data
+        if user is None and impersonates(fields["author_name"], article):
+            raise NameReserved()
         now = timezone.now()
         parent = parent and replied_to(parent, article)
 
@@ -256,6 +292,7 @@ def submit_comment(
             return Comment(
                 page=article,
                 parent=parent,
+                user=user,
                 author_name=fields["author_name"],
                 body=fields["body"],
                 posted_at=now,
@@ -265,6 +302,7 @@ def submit_comment(
         comment = Comment(
             page=article,
             parent=parent,
+            user=user,
             author_name=fields["author_name"],
             body=fields["body"],
             email=fields["email"],

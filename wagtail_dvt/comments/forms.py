@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
 from ..models import validate_one_line
+from .accounts import account_name, signed_in
 from .text import store_newlines, without_bidi_controls
 
 # The model's column width; a larger setting cannot raise it.
@@ -189,11 +190,20 @@ class CommentForm(CommentFieldsForm):
         "bad_token": _("This form is invalid. Please send your comment again."),
     }
 
-    def __init__(self, *args, page, **kwargs):
+    #: The fields a signed-in reader's account fills in: the form leaves
+    #: them out, and ignores them when posted (see comments.accounts).
+    ACCOUNT_FIELDS = ("author_name", "email", "remember")
+
+    def __init__(self, *args, page, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
         self.fields["token"].initial = make_form_token(page)
         self.fields["token"].required = False  # A missing token is a form error.
+        #: The name a signed-in reader comments under; ``None`` if anonymous.
+        self.commenting_as = account_name(user) if signed_in(user) else None
+        if self.commenting_as is not None:
+            for name in self.ACCOUNT_FIELDS:
+                del self.fields[name]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -211,6 +221,6 @@ class CommentForm(CommentFieldsForm):
         """The cleaned reader's fields and token, as :func:`submit_comment` takes
         them: the token is spent with the comment."""
         return {
-            name: self.cleaned_data[name]
+            name: self.cleaned_data.get(name, "")
             for name in ("author_name", "email", "body", "token", "parent")
         }

@@ -128,10 +128,11 @@ def thread_comments(roots) -> list:
     """What readers see of the threads of ``roots``, in reading order.
 
     One query. Each comment gets ``is_placeholder``, ``reply_count`` (its
-    approved replies) and ``can_reply``; a placeholder's name and text are
-    emptied, whatever was loaded.
+    approved replies), ``can_reply`` and ``by_article_author``; a
+    placeholder's name and text are emptied, whatever was loaded.
     """
     from ..models import Comment, CommentStatus
+    from .accounts import by_article_author
 
     order = {root.pk: position for position, root in enumerate(roots)}
     if not order:
@@ -140,6 +141,7 @@ def thread_comments(roots) -> list:
     rows = list(
         Comment.objects.filter(Q(pk__in=ids) | Q(thread_id__in=ids))
         .only(*Comment.PUBLIC_FIELDS, "status", "thread_id", "level", "path")
+        .annotate(by_article_author=by_article_author())
         .order_by("path")  # a top-level comment's is empty: first
     )
     # Stable: each thread keeps its path order.
@@ -164,6 +166,7 @@ def thread_comments(roots) -> list:
         if comment.is_placeholder:
             comment.author_name = comment.body = ""
             comment.posted_at = None
+            comment.by_article_author = False
         comment.can_reply = not comment.is_placeholder and can_have_replies(
             comment.level
         )

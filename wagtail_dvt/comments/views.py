@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import get_setting
 from ..models import Comment, CommentStatus
 from ..privacy.notice import privacy_policy_url
+from .accounts import login_required, login_url, signed_in
 from .admission import (
     ArticleNotFound,
     CommentFlood,
     CommentRefused,
     CommentsClosed,
     InvalidComment,
+    LoginRequired,
     ReplyRefused,
     submit_comment,
 )
@@ -107,17 +109,23 @@ def comment_form_context(request, page):
     (comments closed, or a private page); ``comment_notice`` is the message
     after a successful post. ``replying_to`` is the comment a "Reply" link
     (``?replyto=<id>``) answers, and ``reply_cancel_url`` leads back to the
-    plain form.
+    plain form. ``comment_login_url`` is set instead of a form when only
+    signed-in users may comment (``COMMENTS_REQUIRE_LOGIN``) and the reader
+    is not: it leads to ``LOGIN_URL`` and back to the form.
     """
     page_url = page.get_url(request)
     accepting = bool(page_url and page.live and page.comments_open)
     if accepting:
         accepting = not page.is_restricted(request)
     replying_to = accepting and reply_target(page, request.GET.get(REPLY_PARAM))
+    user = getattr(request, "user", None)
     form = None
-    if accepting:
+    sign_in = accepting and login_required() and not signed_in(user)
+    if accepting and not sign_in:
         form = CommentForm(
-            page=page, initial={"parent": replying_to.pk if replying_to else None}
+            page=page,
+            user=user,
+            initial={"parent": replying_to.pk if replying_to else None},
         )
     return {
         "accepting_comments": accepting,
@@ -125,6 +133,9 @@ def comment_form_context(request, page):
         "replying_to": replying_to or None,
         "reply_cancel_url": f"{page_url}#comment-form" if page_url else "",
         "comment_form": form,
+        "comment_login_url": (
+            login_url(_form_url(page_url, replying_to)) if sign_in else ""
+        ),
         "comment_form_action": (
             page_url + page.reverse_subpage("comment").lstrip("/") if accepting else ""
         ),
@@ -135,12 +146,19 @@ def comment_form_context(request, page):
     }
 
 
+def _form_url(page_url, replying_to):
+    """The form's place on the page, open as the reply it was, if one."""
+    query = f"?{REPLY_PARAM}={replying_to.pk}" if replying_to else ""
+    return f"{page_url}{query}#comment-form"
+
+
 def post_comment(request, page):
     """Handle a post of the article page's comment form."""
     if request.method != "POST":
         return HttpResponseRedirect(f"{page.get_url(request)}#comment-form")
 
-    form = CommentForm(request.POST, page=page)
+    user = getattr(request, "user", None)
+    form = CommentForm(request.POST, page=page, user=user)
     if not form.is_valid():
         return _render_form(request, page, form, status=400)
 
@@ -150,6 +168,7 @@ def post_comment(request, page):
             **form.comment_fields(),
             ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
+            user=user,
         )
     except InvalidComment as refusal:
         for field, messages in refusal.errors.items():
@@ -158,7 +177,7 @@ def post_comment(request, page):
     except CommentRefused as refusal:
         if isinstance(refusal, ArticleNotFound):
             raise Http404(refusal.message) from refusal
-        if isinstance(refusal, CommentsClosed):
+        if isinstance(refusal, CommentsClosed | LoginRequired):
             form = None  # There is nothing to resubmit.
         # A refused reply is the reader's to correct, on the page they see.
         status = 400 if isinstance(refusal, ReplyRefused) else refusal.status_code

@@ -5,13 +5,14 @@ them identifies the person. :data:`SOURCES` lists them in export order;
 export, erasure, the admin view and the command read that list only. A
 feature that stores addresses adds a source there: reports (the reporter's
 address, and the report's link to its reporter), reply opt-ins (deleted on
-erasure), and an account link on comments (see
-:meth:`CommentSource.queryset`).
+erasure).
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
@@ -39,6 +40,7 @@ ERASED_COMMENT_FIELDS = [
     "ip_address",
     "user_agent",
     "fingerprint",
+    "user",
 ]
 
 
@@ -62,15 +64,19 @@ class PersonalDataSource:
 
 
 class CommentSource(PersonalDataSource):
-    """Reader comments written with the address, on every Site."""
+    """Reader comments written with the address, or by an account that has it,
+    on every Site."""
 
     key = "comments"
     label = _("Comments")
 
     def queryset(self, email):
-        # Once comments link to accounts, add ``| Q(user__email__iexact=email)``
-        # here, and clear the link in anonymise().
-        return Comment.objects.filter(email__iexact=email)
+        # A signed-in commenter's comment keeps the address the account had
+        # then; the account may have another now.
+        account_email = f"user__{get_user_model().get_email_field_name()}__iexact"
+        return Comment.objects.filter(
+            Q(email__iexact=email) | Q(**{account_email: email})
+        )
 
     def export(self, email):
         comments = self.queryset(email).select_related("page").order_by("posted_at")
@@ -91,7 +97,12 @@ class CommentSource(PersonalDataSource):
         ]
 
     def erase(self, email, *, user=None):
-        comments = list(self.queryset(email).select_for_update().order_by("pk"))
+        # Locked by id: PostgreSQL cannot lock rows through the outer join
+        # to the accounts.
+        matching = self.queryset(email).values("pk")
+        comments = list(
+            Comment.objects.filter(pk__in=matching).select_for_update().order_by("pk")
+        )
         for comment in comments:
             forgotten = anonymise(comment) | {email}
             comment.save(update_fields=ERASED_COMMENT_FIELDS)
@@ -103,8 +114,8 @@ class CommentSource(PersonalDataSource):
 def anonymise(comment) -> set[str]:
     """Anonymise ``comment`` in memory; return the values it no longer holds.
 
-    Its place in the conversation (page, time, status, and thread fields
-    once they exist) stays, so replies still read in order.
+    Its place in the conversation (page, time, status and thread) stays, so
+    replies still read in order; the link to the writer's account goes.
     """
     forgotten = {comment.author_name, comment.email, comment.user_agent}
     forgotten.add(comment.ip_address or "")
@@ -115,6 +126,7 @@ def anonymise(comment) -> set[str]:
     comment.email = ""
     comment.ip_address = None
     comment.user_agent = ""
+    comment.user = None
     return {value for value in forgotten if value and value != ANONYMOUS_NAME}
 
 
