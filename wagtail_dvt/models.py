@@ -604,6 +604,12 @@ class Comment(models.Model):
     # A deleted comment that still has replies stays as this empty row, so
     # they keep their place: no name, email, address, user agent or text.
     removed = models.BooleanField(_("removed"), default=False, editable=False)
+    # When a moderator last approved it and so cleared its readers' reports
+    # (see comments.reports): reports then no longer hide it automatically,
+    # until its text is edited, which empties this again.
+    reports_cleared_at = models.DateTimeField(
+        _("reports cleared at"), null=True, blank=True, editable=False
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -703,6 +709,7 @@ class ModeratorNotificationState(models.Model):
 
 # Models of their own modules, imported here so that Django registers them.
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
+from .comments.reports import CommentReport  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401
