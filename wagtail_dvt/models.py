@@ -127,6 +127,13 @@ class ReaderCommentFormMixin(RoutablePageMixin):
 
         return post_comment(request, self)
 
+    @path("comments/<int:comment_id>/report/", name="report_comment")
+    def report_route(self, request, comment_id):
+        """A reader's "Report" of one comment (see ``comments.reports``)."""
+        from .comments.views import report_comment
+
+        return report_comment(request, self, comment_id)
+
     def serve(self, request, view=None, args=None, kwargs=None):
         # The page itself answers conditional GETs; its sub-routes do not.
         if view is not None and view != self.index_route:

@@ -46,6 +46,8 @@ from .admission import CommentFlood, CommentRefused, notify_moderators_after_com
 from .limits import claim_flood_slot
 
 CLIENT_KEY_SALT = "wagtail_dvt.report-client"
+#: The largest id SQLite and PostgreSQL store.
+MAX_ID = 2**63 - 1
 
 
 class ReportReason(models.TextChoices):
@@ -77,7 +79,8 @@ class CommentReport(models.Model):
         related_name="+",
         verbose_name=_("reported by"),
     )
-    client_key = models.CharField(
+    # NULL, not "", once erased: NULLs never collide in the unique constraint.
+    client_key = models.CharField(  # noqa: DJ001
         _("client"), max_length=80, null=True, blank=True, editable=False
     )
     # Private, for moderators; cleared after IP_RETENTION_DAYS.
@@ -138,7 +141,9 @@ def client_key(user, ip_address) -> str:
     """
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    digest = salted_hmac(CLIENT_KEY_SALT, ip_address or "").hexdigest()[:40]
+    digest = salted_hmac(
+        CLIENT_KEY_SALT, ip_address or "", algorithm="sha256"
+    ).hexdigest()[:40]
     return f"address:{digest}"
 
 
@@ -153,6 +158,9 @@ def submit_report(
     :class:`InvalidReportReason` or :class:`ReportFlood`, storing nothing.
     """
     reason = parse_reason(reason)
+    # Read the user (and so the session) on every path: a session read only
+    # for a stored report would add "Vary: Cookie" to its answer alone.
+    user = user if user is not None and user.is_authenticated else None
     if ip_address is not None:
         ip_address = str(ipaddress.ip_address(ip_address))
     now = timezone.now()
@@ -161,6 +169,8 @@ def submit_report(
         retry_after = interval and claim_flood_slot(ip_address, now, interval)
         if retry_after:
             raise ReportFlood(retry_after)
+        if not 0 < comment_id <= MAX_ID:
+            return  # No database holds such an id: answered as any other.
         # The lock serializes reports of one comment: see the module's docstring.
         comment = (
             comments.filter(pk=comment_id, removed=False)
@@ -174,7 +184,7 @@ def submit_report(
             with transaction.atomic():
                 CommentReport.objects.create(
                     comment=comment,
-                    reporter=user if user is not None and user.is_authenticated else None,
+                    reporter=user,
                     client_key=client_key(user, ip_address),
                     ip_address=ip_address,
                     reason=reason,
