@@ -22,7 +22,7 @@ APIs alike:
 
 A moderator who approves a comment clears its reports
 (:func:`clear_reports`); reports then no longer hide it automatically until
-its text is edited (:func:`rearm_reports`).
+its text is edited (:func:`moderator_saves`).
 
 The threshold is counted with the comment's row locked, inside the
 transaction that stores the report: concurrent reports are counted one after
@@ -35,7 +35,8 @@ import ipaddress
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -222,27 +223,46 @@ def hide_if_reported(comment) -> bool:
     return True
 
 
-def clear_reports(comment_ids, now=None) -> int:
-    """A moderator approved these comments: delete their reports, and keep
-    reports from hiding them until their text is edited. How many went."""
+def clear_reports(comment_ids, now=None, *, mark=True) -> int:
+    """A moderator approved these comments: delete their reports and, with
+    ``mark``, keep reports from hiding them until their text is edited. How
+    many reports went."""
     comment_ids = list(comment_ids)
-    Comment.objects.filter(pk__in=comment_ids).update(
-        reports_cleared_at=now or timezone.now()
-    )
+    if mark:
+        Comment.objects.filter(pk__in=comment_ids).update(
+            reports_cleared_at=now or timezone.now()
+        )
     deleted, _by_model = CommentReport.objects.filter(
         comment_id__in=comment_ids
     ).delete()
     return deleted
 
 
-def rearm_reports(comment) -> None:
-    """The comment's text was edited: reports may hide it again (unsaved)."""
-    comment.reports_cleared_at = None
+def moderator_saves(comment, *, approved, text_edited, now=None) -> None:
+    """A moderator saves ``comment`` from its edit view, before the save.
+
+    Saved as approved, it keeps reports from hiding it, and its reports are
+    deleted (after the save, in the same transaction, by the caller's
+    :func:`clear_reports` ``([comment.pk])``); its text edited, reports may
+    hide it again.
+    """
+    if approved:
+        comment.reports_cleared_at = now or timezone.now()
+    if text_edited:
+        comment.reports_cleared_at = None
 
 
-def with_report_counts(queryset):
-    """``queryset`` with ``report_count``: how many reports each comment has."""
-    return queryset.annotate(report_count=Count("reports", distinct=True))
+def with_report_count(queryset):
+    """``queryset`` with ``report_count``: one correlated count per row, so the
+    listing's query needs no GROUP BY over the comments' columns."""
+    counts = (
+        CommentReport.objects.filter(comment=OuterRef("pk"))
+        .order_by()
+        .values("comment")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return queryset.annotate(report_count=Coalesce(Subquery(counts), 0))
 
 
 def reported(queryset, value=True):
