@@ -321,3 +321,23 @@ def test_a_generated_client_reads_and_posts(
     top = listing.sync(client=client, article=article.pk, parent="none", limit=100)
     assert first_id in {item.id for item in top.items}
     assert reply.parsed.id not in {item.id for item in top.items}
+
+
+def test_the_report_operation_shares_the_components(document):
+    report = document["paths"][f"{PLUGIN_PATH}{{comment_id}}/report/"]["post"]
+    create = document["paths"][PLUGIN_PATH]["post"]
+
+    assert set(report["responses"]) == {"202", "400", "413", "415", "422", "429"}
+    accepted = report["responses"]["202"]["content"]["application/json"]["schema"]
+    received = create["responses"]["202"]["content"]["application/json"]["schema"]
+    assert accepted == received  # One "message" schema for both 202s.
+    assert report["responses"]["429"]["headers"]["Retry-After"]["required"]
+    assert {} in report["security"]
+    body = resolve(
+        document, report["requestBody"]["content"]["application/json"]["schema"]
+    )
+    assert body["properties"]["reason"]["enum"] == [
+        "spam", "abuse", "off_topic", "other", None
+    ]  # fmt: skip
+    assert body.get("required", []) == []
+    assert body["additionalProperties"] is False

@@ -153,6 +153,7 @@ def test_plugin_operations_pass_every_check(plugin_schema, known_ids):
         "GET /api/v3/comments/token/",
         "GET /api/v3/comments/{comment_id}/",
         "POST /api/v3/comments/",
+        "POST /api/v3/comments/{comment_id}/report/",
     }
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     for operation in operations:

@@ -67,6 +67,8 @@ PRIVATE_TEXT = (
     "approved-reader@example.org",
     "192.0.2.10",
     "192.0.2.20",
+    # A reader's report: its reason and count (the edit view's panel).
+    "Off topic: 1 report",
 )
 SECRETS = (*[text for pair in HIDDEN_TEXT.values() for text in pair], *PRIVATE_TEXT)
 APPROVED_BODY = "Visible approved body"
@@ -92,6 +94,8 @@ class Outcome:
     hides: tuple[str, ...] = ()
     #: How many article pages the request creates; None: not checked.
     pages_added: int | None = None
+    #: How many reports of comments the request stores.
+    reports_added: int = 0
 
 
 def ok(*statuses, **kwargs):
@@ -380,6 +384,18 @@ EFFECTS = {
 PERSONAL_DATA = const(reverse("wagtail_dvt_personal_data:index"))
 
 
+def page_report(key):
+    """The article page's "Report" form, for the comment ``key``."""
+    return lambda world: f"{world.article.url}comments/{world.comments[key].pk}/report/"
+
+
+def api_report(base, key):
+    return lambda world: f"{base}{world.comments[key].pk}/report/"
+
+
+REPORT_REASON = {"reason": "spam"}
+
+
 def personal_data_post(name, **extra):
     return POST(
         const(reverse(f"wagtail_dvt_personal_data:{name}")),
@@ -424,6 +440,39 @@ MATRIX = [
         "personal data erase",
         personal_data_post("erase", confirm="1"),
         moderators_only(ok(302, effect="pending_erased")),
+    ),
+    (
+        "listing of reported comments",
+        GET(lambda world: f"{LIST(world)}?reported=true"),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "edit form of a reported comment, with its reasons",
+        GET(comment_url("wagtail_dvt_comments:edit", key="approved")),
+        moderators_only(ok(200, sees_hidden=True, shows=("Off topic: 1 report",))),
+    ),
+    # -- readers' reports: anyone may report a visible comment, nobody a hidden
+    # one (answered alike); nobody's report changes a comment below the
+    # threshold. Only moderators see reports (the listing, the edit view).
+    (
+        "page: report a visible comment",
+        POST(page_report("approved"), const(REPORT_REASON)),
+        same_for_all(ok(303, reports_added=1)),
+    ),
+    (
+        "page: report a hidden comment",
+        POST(page_report("pending"), const(REPORT_REASON)),
+        same_for_all(ok(303)),
+    ),
+    (
+        "API v2 report a visible comment",
+        POST_JSON(api_report("/api/v2/comments/", "approved"), const("{}")),
+        same_for_all(ok(202, reports_added=1)),
+    ),
+    (
+        "API v2 report a hidden comment",
+        POST_JSON(api_report("/api/v2/comments/", "spam"), const("{}")),
+        same_for_all(ok(202)),
     ),
     (
         "listing searched by email",
@@ -703,6 +752,18 @@ if WAGTAIL_VERSION >= (8, 0):
             same_for_all(ok(400, 422)),
         ),
         (
+            "API v3 report a visible comment",
+            POST_JSON(
+                api_report(V3_COMMENTS, "approved"), const('{"reason": "abuse"}')
+            ),
+            same_for_all(ok(202, reports_added=1)),
+        ),
+        (
+            "API v3 report a hidden comment",
+            POST_JSON(api_report(V3_COMMENTS, "rejected"), const("{}")),
+            same_for_all(ok(202)),
+        ),
+        (
             "API v3 article",
             GET(lambda world: f"/api/v3/pages/{world.article.pk}/"),
             same_for_all(ok(200, shows=(APPROVED_BODY,))),
@@ -722,6 +783,33 @@ CASES = [
 
 
 # -- the check --------------------------------------------------------------------
+
+
+#: The address a report came from: private, moderators only.
+REPORTER_IP = "203.0.113.77"
+
+
+def report_approved_comment(world):
+    """One reader's report of the approved comment, before each request: the
+    listing and edit views show it to moderators only."""
+    from wagtail_dvt.comments.reports import CommentReport
+
+    CommentReport.objects.create(
+        comment=world.comments["approved"],
+        client_key="address:matrix",
+        ip_address=REPORTER_IP,
+        reason="off_topic",
+    )
+
+
+def report_rows():
+    from wagtail_dvt.comments.reports import CommentReport
+
+    return list(
+        CommentReport.objects.order_by("pk").values_list(
+            "pk", "comment_id", "reporter_id", "reason"
+        )
+    )
 
 
 def expected_rows(world, before, effect):
@@ -752,7 +840,9 @@ def send(client, world, request):
 def test_permission_matrix(client, world, request_, user, outcome):
     if user != ANONYMOUS:
         client.force_login(world.users[user])
+    report_approved_comment(world)
     before = comment_rows()
+    reports_before = report_rows()
     pages_before = set(ArticlePage.objects.values_list("pk", flat=True))
 
     response = send(client, world, request_)
@@ -784,6 +874,9 @@ def test_permission_matrix(client, world, request_, user, outcome):
         assert after == expected_rows(world, before, EFFECTS[outcome.effect])
     else:
         assert after == before
+    added_reports = [row for row in report_rows() if row not in reports_before]
+    assert len(added_reports) == outcome.reports_added
+    assert all(row[1] == world.comments["approved"].pk for row in added_reports)
     new_pages = ArticlePage.objects.exclude(pk__in=pages_before)
     assert not Comment.objects.filter(page__in=new_pages).exists()
     if outcome.pages_added is not None:

@@ -48,8 +48,13 @@ DEFAULTS = {
     # (docs/conversations.md): the page shows a link to LOGIN_URL instead of
     # the form, and the API's "token" and "open" modes act as "authenticated".
     "COMMENTS_REQUIRE_LOGIN": False,
-    # Seconds a client address must wait between two comments (HTTP 429).
+    # Seconds a client address must wait between two comments (HTTP 429);
+    # a reader's report of a comment counts as a post.
     "FLOOD_INTERVAL": 15,
+    # Reports from this many distinct readers move an approved comment back
+    # to pending for moderators to look at (docs/conversations.md). None or
+    # 0: reports never hide a comment by themselves.
+    "REPORTS_TO_HIDE": 3,
     # A comment with more links than this is held for moderation; None: no limit.
     "MAX_LINKS": 2,
     # Words or phrases that hold a comment for moderation, or mark it spam.

@@ -128,6 +128,13 @@ class ReaderCommentFormMixin(RoutablePageMixin):
 
         return post_comment(request, self)
 
+    @path("comments/<int:comment_id>/report/", name="report_comment")
+    def report_route(self, request, comment_id):
+        """A reader's "Report" of one comment (see ``comments.reports``)."""
+        from .comments.views import report_comment
+
+        return report_comment(request, self, comment_id)
+
     def serve(self, request, view=None, args=None, kwargs=None):
         # The page itself answers conditional GETs; its sub-routes do not.
         if view is not None and view != self.index_route:
@@ -617,6 +624,12 @@ class Comment(models.Model):
         related_name="wagtail_dvt_comments",
         verbose_name=_("account"),
     )
+    # When a moderator last approved it and so cleared its readers' reports
+    # (see comments.reports): reports then no longer hide it automatically,
+    # until its text is edited, which empties this again.
+    reports_cleared_at = models.DateTimeField(
+        _("reports cleared at"), null=True, blank=True, editable=False
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -716,6 +729,7 @@ class ModeratorNotificationState(models.Model):
 
 # Models of their own modules, imported here so that Django registers them.
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
+from .comments.reports import CommentReport  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401

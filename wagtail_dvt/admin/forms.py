@@ -102,3 +102,20 @@ class CommentEditForm(WagtailAdminModelForm):
                 ]
             )
         return cleaned_data
+
+    def save(self, commit=True):
+        from ..comments.reports import CommentReport, clear_reports, moderator_saves
+        from ..models import CommentStatus
+
+        comment = self.instance
+        approved = self.cleaned_data.get("status") == CommentStatus.APPROVED and (
+            "status" in self.changed_data
+            or CommentReport.objects.filter(comment=comment).exists()
+        )
+        moderator_saves(
+            comment, approved=approved, text_edited="body" in self.changed_data
+        )
+        saved = super().save(commit=commit)
+        if approved:
+            clear_reports([comment.pk], mark=False)
+        return saved

@@ -31,9 +31,11 @@ from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from ..cache import articles_changed
+from ..comments.reports import clear_reports, with_report_count
 from ..models import Comment, CommentStatus, get_article_model
 from .forms import CommentEditForm
 from .permissions import MODERATE_CODENAME, MODERATE_PERMISSION, user_can_moderate
+from .reports import ReportCountColumn, ReportedFilter, ReportsPanel
 from .threads import InReplyToColumn, ThreadPanel
 
 
@@ -79,10 +81,11 @@ class CommentFilterSet(WagtailFilterSet):
     parent = django_filters.NumberFilter(
         label=_("Replies to comment (id)"), field_name="parent_id", min_value=1
     )
+    reported = ReportedFilter()
 
     class Meta:
         model = Comment
-        fields = ["status", "page", "posted_at", "parent"]
+        fields = ["status", "page", "posted_at", "parent", "reported"]
 
 
 class CommentAdminURLFinder(SnippetAdminURLFinder):
@@ -183,6 +186,7 @@ class CommentViewSet(SnippetViewSet):
             sort_key="status",
         ),
         DateColumn("posted_at", label=_("Posted"), sort_key="posted_at"),
+        ReportCountColumn("report_count", label=_("Reports"), sort_key="report_count"),
         # Private, like the whole listing: moderators only.
         Column("email", label=_("Email")),
         Column("ip_address", label=_("IP address")),
@@ -209,6 +213,7 @@ class CommentViewSet(SnippetViewSet):
         [
             FieldPanel("page", read_only=True),
             ThreadPanel(heading=_("Thread")),
+            ReportsPanel(heading=_("Readers' reports")),
             # Name and time identify a comment when a document is imported again.
             FieldPanel("author_name", read_only=True),
             FieldPanel("body"),
@@ -235,7 +240,9 @@ class CommentViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         # Placeholders of deleted comments hold nothing left to moderate.
-        return Comment.objects.filter(removed=False).select_related("page", "parent")
+        return with_report_count(
+            Comment.objects.filter(removed=False).select_related("page", "parent")
+        )
 
 
 class ListingSelectionMixin:
@@ -282,6 +289,8 @@ class CommentStatusBulkAction(
         Comment.objects.filter(pk__in=[comment.pk for comment in objects]).update(
             status=cls.status
         )
+        if cls.status == CommentStatus.APPROVED:
+            clear_reports(comment.pk for comment in objects)
         # update() sends no signal: purge and signal the articles whose public
         # comments change, once each, when Wagtail's transaction commits.
         published = cls.status == CommentStatus.APPROVED

@@ -24,6 +24,8 @@ ERROR_CODES: dict[str, str] = {
     "token_used": "The token already served a comment: fetch a new one.",
     "name_reserved": "The name passes for the article's author or a staff user's.",
     "login_required": "`COMMENTS_REQUIRE_LOGIN` is on and no user is signed in.",
+    # Reports (wagtail_dvt.comments.reports).
+    "invalid_report_reason": "A report's `reason` is none of the documented ones.",
     # Posting through the API (wagtail_dvt.api.tokens).
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",

@@ -22,12 +22,18 @@ from ..comments.admission import (
     CommentRefused,
     submit_comment,
 )
+from ..comments.reports import submit_report
 from ..comments.views import client_ip
 from ..models import Comment, CommentStatus, get_article_model
 
 #: The message of a 202 answer to a POST: the same for pending and spam
 #: comments, so that a spammer learns nothing.
 RECEIVED_MESSAGE = "Thank you! Your comment is awaiting moderation."
+
+#: The answer to every report, stored or not (see ``comments.reports``).
+REPORT_RECEIVED_MESSAGE = "Thank you. Moderators will look at this comment."
+#: What a report's body may contain.
+REPORT_FIELDS = frozenset(["reason"])
 
 #: The largest id a filter or a posted comment may name: the largest integer
 #: SQLite and PostgreSQL store. Larger numbers can be no page's id.
@@ -272,6 +278,26 @@ def submit_api_comment(request, article_id, **fields) -> Comment:
     comment.reply_count = 0
     comment.by_article_author = is_article_author(comment)
     return comment
+
+
+def report_api_comment(request, comment_id, reason=None) -> None:
+    """Report the comment ``comment_id`` sent to an API, as its reader.
+
+    Only approved comments on public articles of the request's Site can be
+    reported; any other id is answered alike (see ``comments.reports``).
+    Raises the refusals of :func:`~wagtail_dvt.comments.reports.submit_report`.
+    """
+    visible = Comment.objects.filter(
+        status=CommentStatus.APPROVED,
+        page__in=public_articles(request).values("pk"),
+    )
+    submit_report(
+        visible,
+        comment_id,
+        reason=reason,
+        user=getattr(request, "user", None),
+        ip_address=client_ip(request),
+    )
 
 
 def refusal_headers(refusal: CommentRefused) -> dict[str, str]:

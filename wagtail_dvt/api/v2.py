@@ -53,9 +53,13 @@ from .common import (
     MAX_LIMIT,
     ORDERINGS,
     RECEIVED_MESSAGE,
+    REPORT_FIELDS,
+    REPORT_RECEIVED_MESSAGE,
     REQUEST_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
     BadBody,
     bounded_field_errors,
+    bounded_text,
     check_body_size,
     filter_comments,
     listing_links,
@@ -66,6 +70,7 @@ from .common import (
     parse_parent,
     public_comments,
     refusal_headers,
+    report_api_comment,
     submit_api_comment,
 )
 from .tokens import (
@@ -419,6 +424,11 @@ class CommentsAPIViewSet(BaseAPIViewSet):
                 name="listing",
             ),
             path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+            path(
+                "<int:pk>/report/",
+                cls.as_view({"post": "report_view"}),
+                name="report",
+            ),
             path("token/", cls.as_view({"get": "token_view"}), name="token"),
             path("find/", cls.as_view({"get": "find_view"}), name="find"),
         ]
@@ -526,6 +536,31 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         data = self.get_serializer(comment).data
         headers = {"Location": data["meta"]["detail_url"]} if "meta" in data else {}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def report_view(self, request, pk):
+        """Report a comment to moderators: 202, whatever the comment is.
+
+        JSON only, as posts are, even without a body: a cross-site form
+        could otherwise make visitors' browsers report a comment.
+        """
+        if request.content_type.split(";")[0].strip() != "application/json":
+            return self._error(415, "Send the report as JSON.", UNSUPPORTED_MEDIA_TYPE)
+        data = request.data
+        if not isinstance(data, Mapping):
+            raise BadRequestError("Expected a JSON object.")
+        unknown = sorted(set(data) - REPORT_FIELDS)
+        if unknown:
+            raise BadRequestError(
+                "This field is not accepted: "
+                + ", ".join(bounded_text(name) for name in unknown[:10])
+            )
+        try:
+            report_api_comment(request, pk, reason=data.get("reason"))
+        except CommentRefused as refusal:
+            return self._refusal_response(refusal)
+        return Response(
+            {"message": REPORT_RECEIVED_MESSAGE}, status=status.HTTP_202_ACCEPTED
+        )
 
     def token_view(self, request):
         """A token for posting a comment on ``?article=``; never cached."""

@@ -28,6 +28,7 @@ from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
 
 from ..api_fields import V3_PAGE_DETAIL, api_time
 from ..comments.admission import CommentRefused, InvalidComment
+from ..comments.reports import ReportReason
 from ..conditional import api_headers, listing_validator, matches, not_modified
 from ..conf import get_setting
 from ..models import (
@@ -47,6 +48,7 @@ from .common import (
     MAX_ID,
     MAX_LIMIT,
     RECEIVED_MESSAGE,
+    REPORT_RECEIVED_MESSAGE,
     UNSUPPORTED_MEDIA_TYPE,
     BadBody,
     as_moment,
@@ -57,6 +59,7 @@ from .common import (
     parse_json,
     public_comments,
     refusal_headers,
+    report_api_comment,
     submit_api_comment,
 )
 from .tokens import (
@@ -323,8 +326,9 @@ class ReaderCommentProblem(Schema):
 PROBLEM_REF = {"$ref": f"#/components/schemas/{ReaderCommentProblem.__name__}"}
 ERROR_DESCRIPTIONS = {
     400: "Not valid JSON (`invalid_json`), refused by the comment rules "
-    "(`invalid_comment`, `name_reserved`), or without a valid token (`token_missing`, "
-    "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`).",
+    "(`invalid_comment`, `name_reserved`), without a valid token (`token_missing`, "
+    "`token_invalid`, `token_expired`, `token_used`, `too_fast`, `honeypot`), "
+    "or a report's unknown `reason` (`invalid_report_reason`).",
     401: '`API_COMMENTS` is `"authenticated"`, or `COMMENTS_REQUIRE_LOGIN` is on, '
     "and no bearer token was sent (`authentication_required`).",
     403: "Comments are closed, the article is private (`comments_closed`), or "
@@ -336,7 +340,7 @@ ERROR_DESCRIPTIONS = {
     413: "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE` (`request_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "A parameter or the body does not match this schema (`invalid_request`).",
-    429: "Posting too quickly (`comment_flood`); see `Retry-After`.",
+    429: "Posting or reporting too quickly (`comment_flood`); see `Retry-After`.",
 }
 HEADERS = {
     201: {
@@ -356,10 +360,11 @@ HEADERS = {
 }
 
 
-def _openapi(*errors: int, created: bool = False) -> dict:
+def _openapi(*errors: int, created: bool = False, posted: bool = False) -> dict:
     """What ninja cannot say itself: errors in ``application/problem+json``,
     headers, and which authentication is needed. A read needs none
-    (``security: []``); a post may carry a bearer token or nothing (``{}``)."""
+    (``security: []``); a post (``created``, or ``posted`` for one that
+    creates nothing readers see) may carry a bearer token or nothing (``{}``)."""
     responses: dict[int, dict] = {
         status: {
             "description": ERROR_DESCRIPTIONS[status],
@@ -370,7 +375,7 @@ def _openapi(*errors: int, created: bool = False) -> dict:
     for status, headers in HEADERS.items():
         if status in errors or (created and status == 201):
             responses.setdefault(status, {})["headers"] = headers
-    return {"security": [{}] if created else [], "responses": responses}
+    return {"security": [{}] if created or posted else [], "responses": responses}
 
 
 def _problem(status: int, detail: str, code: str, errors=None) -> HttpResponse:
@@ -635,6 +640,46 @@ def create_comment(
     if location:
         response["Location"] = location
     return Status(201, comment)
+
+
+class ReaderCommentReportSchema(Schema):
+    """A reader's report of a comment to moderators."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Documented as an enum, not validated as one: another value is answered
+    # as the page's form answers it (400 ``invalid_report_reason``).
+    reason: str | None = Field(
+        default=None,
+        description="Why moderators should look at the comment; `other` if left out.",
+        json_schema_extra={"enum": [*ReportReason.values, None]},
+    )
+
+
+@router.post(
+    "/{comment_id}/report/",
+    response={202: ReaderCommentReceivedSchema},
+    url_name="wagtail_dvt_report_comment",
+    summary="Report a comment",
+    operation_id="wagtail_dvt_comments_report",
+    auth=PUBLIC,
+    openapi_extra=_openapi(400, 413, 415, 422, 429, posted=True),
+)
+@decorate_view(with_codes, json_body)
+def report_comment(
+    request: HttpRequest, comment_id: CommentId, data: ReaderCommentReportSchema
+):
+    """Report a comment to moderators, once per client.
+
+    202 for any id, reported or not (hidden, missing, or reported before by
+    this client), so reports cannot tell hidden comments from missing ones.
+    Reports share ``FLOOD_INTERVAL`` with posts (429).
+    """
+    try:
+        report_api_comment(request, comment_id, reason=data.reason)
+    except CommentRefused as refusal:
+        return _refusal_response(refusal)
+    return Status(202, {"message": REPORT_RECEIVED_MESSAGE})
 
 
 def _refusal_response(refusal: CommentRefused):

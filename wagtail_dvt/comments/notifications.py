@@ -253,8 +253,11 @@ def message_id(comment_ids, recipient) -> str:
 
 
 def _messages(ids, recipients):
+    from .reports import with_report_count
+
+    # Reports hide a comment again: the email says so (comments.reports).
     comments = list(
-        Comment.objects.filter(pk__in=ids)
+        with_report_count(Comment.objects.filter(pk__in=ids))
         .select_related("page")
         .order_by("posted_at", "pk")[:MAX_LISTED]
     )
@@ -275,6 +278,7 @@ def _messages(ids, recipients):
                 # Quoted line by line, so the text reads as the reader's.
                 "quoted_body": "\n".join(f"> {line}" for line in body.split("\n")),
                 "edit_url": f"{base_url}{edit_url}" if edit_url else "",
+                "report_count": comment.report_count,
             }
         )
     context = {

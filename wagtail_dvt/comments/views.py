@@ -15,7 +15,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_setting
-from ..models import Comment, CommentStatus
+from ..models import (
+    COMMENTS_PAGE_PARAMETER,
+    Comment,
+    CommentStatus,
+    source_shows_comments,
+)
 from ..privacy.notice import privacy_policy_url
 from .accounts import login_required, login_url, signed_in
 from .admission import (
@@ -29,9 +34,13 @@ from .admission import (
     submit_comment,
 )
 from .forms import CommentForm
+from .reports import InvalidReportReason, ReportFlood, ReportReason, submit_report
 from .threads import can_have_replies
 
 STATUS_PARAM = "comment_status"
+#: The query parameter of the notice after a report.
+REPORT_STATUS_PARAM = "report_status"
+REPORT_NOTICE = _("Thank you. Moderators will look at the comment you reported.")
 #: The query parameter of a "Reply" link: the id of the comment answered.
 REPLY_PARAM = "replyto"
 NOTICES = {
@@ -143,6 +152,13 @@ def comment_form_context(request, page):
         "comment_notice": NOTICES.get(request.GET.get(STATUS_PARAM, "")),
         "comment_error": None,
         "comment_privacy_url": privacy_policy_url(request),
+        # Each comment's "Report" form posts to <prefix><id>/report/.
+        "report_url_prefix": f"{page_url}comments/" if page_url else "",
+        "report_reasons": ReportReason.choices,
+        "report_notice": (
+            REPORT_NOTICE if request.GET.get(REPORT_STATUS_PARAM) == "sent" else None
+        ),
+        "report_error": None,
     }
 
 
@@ -208,4 +224,43 @@ def _render_form(request, page, form, *, status, error=None):
         },
     )
     response.status_code = status
+    return response
+
+
+def report_comment(request, page, comment_id):
+    """Handle a reader's "Report" of a comment shown on ``page``.
+
+    Redirects back with a notice whether or not the comment could be
+    reported (hidden, missing, reported before): only the reason and the
+    flood interval are refused, and they say nothing of the comment.
+    """
+    page_url = page.get_url(request)
+    if request.method != "POST":
+        return HttpResponseRedirect(f"{page_url}#comments")
+    source_id = page.comments_source_id
+    visible = Comment.objects.filter(page_id=source_id, status=CommentStatus.APPROVED)
+    if source_id != page.pk and not source_shows_comments(source_id, request):
+        visible = visible.none()
+    try:
+        submit_report(
+            visible,
+            comment_id,
+            reason=request.POST.get("reason"),
+            user=request.user,
+            ip_address=client_ip(request),
+        )
+    except (InvalidReportReason, ReportFlood) as refusal:
+        response = page.render(
+            request, context_overrides={"report_error": refusal.message}
+        )
+        response.status_code = refusal.status_code
+        if isinstance(refusal, ReportFlood):
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
+    query = f"{REPORT_STATUS_PARAM}=sent"
+    comments_page = parse_reply_id(request.POST.get(COMMENTS_PAGE_PARAMETER))
+    if comments_page is not None:
+        query += f"&{COMMENTS_PAGE_PARAMETER}={comments_page}"
+    response = HttpResponseRedirect(f"{page_url}?{query}#comments")
+    response.status_code = 303
     return response

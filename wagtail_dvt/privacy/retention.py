@@ -15,14 +15,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..comments.limits import PostingClient
+from ..comments.reports import CommentReport
 from ..conf import get_setting
 from ..models import Comment
 
 #: ``(model, creation time field, {field: cleared value})`` of every table
 #: that keeps a client's address or user agent in a row that outlives the
-#: post. Reports add theirs here.
+#: post.
 CLEARED_FIELDS = [
     (Comment, "posted_at", {"ip_address": None, "user_agent": ""}),
+    # A report's client key is a keyed hash, kept so one client counts once.
+    (CommentReport, "created_at", {"ip_address": None}),
 ]
 
 

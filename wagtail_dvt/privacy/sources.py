@@ -3,9 +3,9 @@
 A source exports the records of an address as plain dicts, and erases what in
 them identifies the person. :data:`SOURCES` lists them in export order;
 export, erasure, the admin view and the command read that list only. A
-feature that stores addresses adds a source there: reports (the reporter's
-address, and the report's link to its reporter), reply opt-ins (deleted on
-erasure).
+feature that stores addresses adds a source there: reports
+(:class:`ReportSource`), reply opt-ins (deleted on erasure), and an account
+link on comments (see :meth:`CommentSource.queryset`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from ..comments.reports import CommentReport
 from ..conf import get_setting
 from ..models import Comment
 from ..tombstones import DeletedComment, email_hash
@@ -188,5 +189,47 @@ class TombstoneSource(PersonalDataSource):
         return self.queryset(email).update(email_hash="")
 
 
+class ReportSource(PersonalDataSource):
+    """Reports of comments made by a signed-in user who has the address.
+
+    Reports of readers who were not signed in hold no address, only the
+    client's IP address until ``IP_RETENTION_DAYS``: nothing finds them by
+    email. Erasure unlinks the report from the person and keeps it, so the
+    comment's count of reports stays true.
+    """
+
+    key = "reports"
+    label = _("Reports of comments")
+
+    def queryset(self, email):
+        email_field = get_user_model().get_email_field_name()
+        return CommentReport.objects.filter(
+            **{f"reporter__{email_field}__iexact": email}
+        )
+
+    def export(self, email):
+        reports = (
+            self.queryset(email)
+            .select_related("comment__page")
+            .order_by("created_at", "pk")
+        )
+        return [
+            {
+                "id": report.pk,
+                "comment": report.comment_id,
+                "article": report.comment.page.title,
+                "reported_at": report.created_at.isoformat(),
+                "reason": report.reason,
+                "ip_address": report.ip_address or "",
+            }
+            for report in reports
+        ]
+
+    def erase(self, email, *, user=None):
+        return self.queryset(email).update(
+            reporter=None, client_key=None, ip_address=None
+        )
+
+
 #: Every source, in export order.
-SOURCES: list[PersonalDataSource] = [CommentSource(), TombstoneSource()]
+SOURCES: list[PersonalDataSource] = [CommentSource(), TombstoneSource(), ReportSource()]
