@@ -282,6 +282,10 @@ class CommentStatusBulkAction(
         Comment.objects.filter(pk__in=[comment.pk for comment in objects]).update(
             status=cls.status
         )
+        if cls.status == CommentStatus.APPROVED:
+            from ..comments.reply_notifications import replies_published
+
+            replies_published(objects)  # update() sends no signal either.
         # update() sends no signal: purge and signal the articles whose public
         # comments change, once each, when Wagtail's transaction commits.
         published = cls.status == CommentStatus.APPROVED

@@ -22,6 +22,7 @@ ERROR_CODES: dict[str, str] = {
     "parent_other_article": "The `parent` is a comment on another article.",
     "reply_too_deep": "The `parent` is at `MAX_THREAD_DEPTH` already.",
     "token_used": "The token already served a comment: fetch a new one.",
+    "notify_replies_needs_email": "`notify_replies` is true, but no `email` is given.",
     # Posting through the API (wagtail_dvt.api.tokens).
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",

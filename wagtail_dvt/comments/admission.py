@@ -18,14 +18,16 @@ modelled on WordPress's ``wp_allow_comment``:
 4. A second comment from one client address within ``FLOOD_INTERVAL``
    seconds is refused with a ``retry_after`` (429). Clients whose address is
    unknown share one interval.
-5. A form or API token serves one comment (400 ``token_used`` after that);
+5. Asking to be emailed about replies needs an email address (400
+   ``notify_replies_needs_email``).
+6. A form or API token serves one comment (400 ``token_used`` after that);
    a refused post does not spend it.
-6. A reply (``parent``) answers an approved comment on the same article,
+7. A reply (``parent``) answers an approved comment on the same article,
    above ``MAX_THREAD_DEPTH`` (404 ``parent_not_found``, 409
    ``parent_other_article`` and ``reply_too_deep``; 400 on the form). A
    hidden or deleted parent is answered as a missing one, so that no reply
    probes for hidden comments.
-7. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
+8. A ``DISALLOWED_WORDS`` match marks the comment spam; more than
    ``MAX_LINKS`` links or a ``MODERATION_WORDS`` match holds it as pending;
    otherwise it is pending, or approved with ``AUTO_APPROVE``. Words match
    the normalized name, email and text, so ``via\u200bgra`` is "viagra".
@@ -35,7 +37,7 @@ to the article itself, whose rules then apply: aliases hold no comments.
 
 Rule 3 reads the database inside a transaction that first locks the article's
 row, so concurrent requests for one article, in any number of worker
-processes, are checked one after another; rules 4 and 5 each check and record
+processes, are checked one after another; rules 4 and 6 each check and record
 in one statement under a unique key (:mod:`~wagtail_dvt.comments.limits`), so
 they hold across articles too.
 """
@@ -87,6 +89,19 @@ class InvalidComment(CommentRefused):
     def __init__(self, errors, message=None):
         self.errors = errors
         super().__init__(message)
+
+
+class RepliesNeedEmail(InvalidComment):
+    """Reply notifications were asked for without an email address to send them to."""
+
+    code = "notify_replies_needs_email"
+    default_message = _("Reply notifications need an email address.")
+
+    def __init__(self, message=None):
+        super().__init__(
+            {"email": [str(_("Enter your email address to be told about replies."))]},
+            message,
+        )
 
 
 class CommentsClosed(CommentRefused):
@@ -181,6 +196,7 @@ def submit_comment(
     user_agent="",
     token=None,
     parent=None,
+    notify_replies=False,
 ) -> Comment:
     """Check a reader's comment against the admission rules and store it.
 
@@ -196,8 +212,10 @@ def submit_comment(
     (``ValueError``), and ``None`` is an unknown client. ``token`` is the
     form's or API's token, already checked for its signature and age: it is
     spent here, with the comment. ``parent`` is the id of the comment replied
-    to, or ``None``. The status and the time are not arguments: readers
-    cannot choose them.
+    to, or ``None``. ``notify_replies`` asks for an email when someone
+    replies (:mod:`~wagtail_dvt.comments.reply_notifications`); it needs an
+    email address (:class:`RepliesNeedEmail` otherwise). The status and the
+    time are not arguments: readers cannot choose them.
     """
     if ip_address is not None:
         ip_address = str(ipaddress.ip_address(ip_address))
@@ -231,6 +249,8 @@ def submit_comment(
                 {field: list(messages) for field, messages in form.errors.items()}
             )
         fields = form.cleaned_data
+        if notify_replies and not fields["email"]:
+            raise RepliesNeedEmail()
         now = timezone.now()
         parent = parent and replied_to(parent, article)
 
@@ -268,6 +288,7 @@ def submit_comment(
             author_name=fields["author_name"],
             body=fields["body"],
             email=fields["email"],
+            notify_replies=bool(notify_replies),
             ip_address=ip_address,
             user_agent=user_agent,
             posted_at=now,

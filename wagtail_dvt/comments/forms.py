@@ -174,6 +174,10 @@ class CommentForm(CommentFieldsForm):
     parent = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
+    # Off unless ticked; needs the email (see comments.reply_notifications).
+    notify_replies = forms.BooleanField(
+        label=_("Email me when someone replies"), required=False
+    )
     # Read by comment-form.js in the browser only; the server stores nothing
     # of it (see wagtail_dvt.privacy).
     remember = forms.BooleanField(
@@ -194,6 +198,8 @@ class CommentForm(CommentFieldsForm):
         self.page = page
         self.fields["token"].initial = make_form_token(page)
         self.fields["token"].required = False  # A missing token is a form error.
+        if not get_setting("NOTIFY_REPLIES"):
+            del self.fields["notify_replies"]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -210,7 +216,9 @@ class CommentForm(CommentFieldsForm):
     def comment_fields(self):
         """The cleaned reader's fields and token, as :func:`submit_comment` takes
         them: the token is spent with the comment."""
-        return {
+        fields = {
             name: self.cleaned_data[name]
             for name in ("author_name", "email", "body", "token", "parent")
         }
+        fields["notify_replies"] = self.cleaned_data.get("notify_replies", False)
+        return fields
