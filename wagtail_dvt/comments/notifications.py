@@ -52,6 +52,7 @@ from wagtail.admin.utils import get_admin_base_url
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus, ModeratorNotificationState
+from .subscriptions import MailScope, without_suppressed
 from .text import one_line
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def send_due_notifications(now=None, retry_in=None) -> BatchResult:
         return BatchResult()
     if not waiting_comments().exists():
         return BatchResult()
-    recipients = moderator_emails()
+    recipients = without_suppressed(moderator_emails(), MailScope.ALL)
     if not recipients:
         return BatchResult()
 

@@ -103,6 +103,13 @@ def suppressed_hashes(hashes, scope=MailScope.REPLIES) -> set[str]:
     )
 
 
+def without_suppressed(emails, scope=MailScope.REPLIES) -> list[str]:
+    """``emails`` but those that must get no mail of ``scope``."""
+    hashes = {email: address_hash(email) for email in emails}
+    suppressed = suppressed_hashes(hashes.values(), scope)
+    return [email for email in emails if hashes[email] not in suppressed]
+
+
 def suppress(email_hash: str, scope=MailScope.REPLIES) -> MailSuppression:
     """Stop mail of ``scope`` to the address with ``email_hash``; idempotent.
 
