@@ -270,17 +270,13 @@ def _messages(ids, recipients):
     listed = []
     for comment in comments:
         edit_url = finder.get_edit_url(comment)
-        body = comment.body
-        if len(body) > EXCERPT_LENGTH:
-            body = body[: EXCERPT_LENGTH - 1] + "…"
         listed.append(
             {
                 "page_title": one_line(comment.page.title),
                 # One line, whatever was stored: a name cannot forge lines.
                 "author_name": one_line(comment.author_name),
                 "posted_at": comment.posted_at,
-                # Quoted line by line, so the text reads as the reader's.
-                "quoted_body": "\n".join(f"> {line}" for line in body.split("\n")),
+                "quoted_body": quoted_excerpt(comment.body),
                 "edit_url": f"{base_url}{edit_url}" if edit_url else "",
             }
         )
@@ -314,6 +310,14 @@ def _messages(ids, recipients):
             for recipient in emails
         )
     return messages
+
+
+def quoted_excerpt(text) -> str:
+    """The start of a comment's text, quoted line by line, so it reads as the
+    reader's, not the site's."""
+    if len(text) > EXCERPT_LENGTH:
+        text = text[: EXCERPT_LENGTH - 1] + "…"
+    return "\n".join(f"> {line}" for line in text.split("\n"))
 
 
 def group_by_preferences(emails):

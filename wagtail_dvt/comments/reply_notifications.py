@@ -36,12 +36,12 @@ from django.utils import timezone, translation
 from ..conf import get_setting
 from ..models import Comment, CommentStatus
 from .notifications import (
-    EXCERPT_LENGTH,
     MAX_LISTED,
     _send,
     claim_interval,
     message_id,
     notify_interval,
+    quoted_excerpt,
     release_claim,
     retry_delays,
 )
@@ -219,15 +219,12 @@ def _message(replies):
                 continue  # No longer routable: nothing to link to.
             _site_id, reply_root, page_path = parts
             root_url = root_url or reply_root
-            body = reply.body
-            if len(body) > EXCERPT_LENGTH:
-                body = body[: EXCERPT_LENGTH - 1] + "…"
             listed.append(
                 {
                     "page_title": one_line(reply.page.title),
                     "author_name": one_line(reply.author_name),
                     "posted_at": reply.posted_at,
-                    "quoted_body": "\n".join(f"> {line}" for line in body.split("\n")),
+                    "quoted_body": quoted_excerpt(reply.body),
                     "url": f"{reply_root.rstrip('/')}{page_path}#comment-{reply.pk}",
                 }
             )
