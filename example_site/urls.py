@@ -15,6 +15,8 @@ urlpatterns = [
     *api_urlpatterns,
     # RSS and Atom feeds of the Site's latest articles (docs/templates.md).
     path("feeds/", include("wagtail_dvt.seo.urls")),
+    # The unsubscribe links of reply notifications (docs/conversations.md).
+    path("comments/", include("wagtail_dvt.comments.urls")),
     path("sitemap.xml", sitemap),
 ]
 

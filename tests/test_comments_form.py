@@ -445,8 +445,10 @@ def test_end_to_end_as_a_browser_would(root_page, clock):
         "email",
         "honeypot",
         "remember",  # Unticked: a browser would not send it.
+        "notify_replies",  # Unticked too.
     }
     data.pop("remember")
+    data.pop("notify_replies")
     data.update(author_name="Eve <b>Tester</b>", body=f"Hello {XSS}\nBye")
 
     clock.shift(2.1)  # the reader writes for just over FORM_TOKEN_MIN_AGE

@@ -381,6 +381,17 @@ EFFECTS = {
     },
 }
 
+
+def unsubscribe_link(name="unsubscribe", email="pendella@example.org"):
+    """The unsubscribe URL of a reader's reply notifications (a moderator-only
+    address: the page must not show it)."""
+    from wagtail_dvt.comments.subscriptions import unsubscribe_token
+
+    return lambda world: reverse(
+        f"wagtail_dvt_mail:{name}", args=[unsubscribe_token(email)]
+    )
+
+
 PERSONAL_DATA = const(reverse("wagtail_dvt_personal_data:index"))
 
 
@@ -724,6 +735,39 @@ MATRIX = [
         "import confirm of the editor's upload",
         POST(import_job_url("wagtail_dvt_import:confirm")),
         importers_only(ok(302, pages_added=1), ok(404, pages_added=0)),
+    ),
+    # -- Reply notifications: the link is the key, for anyone, no login ---------
+    (
+        "API v2 post a comment asking for replies by email",
+        POST_JSON(
+            V2_COMMENTS,
+            lambda world: api_comment(
+                world, email="poster@example.org", notify_replies=True
+            ),
+        ),
+        same_for_all(ok(202, effect="one_pending_added", hides=("poster@",))),
+    ),
+    (
+        "unsubscribe page of a reader's link",
+        GET(unsubscribe_link()),
+        same_for_all(ok(200, shows=("Stop reply notifications",))),
+    ),
+    (
+        "one-click unsubscribe of a reader's link",
+        POST(unsubscribe_link(), lambda world: {"List-Unsubscribe": "One-Click"}),
+        same_for_all(ok(200, shows=("You are unsubscribed",))),
+    ),
+    (
+        "stop every email with a reader's link",
+        POST(unsubscribe_link("stop_all_mail")),
+        same_for_all(ok(200, shows=("no more email",))),
+    ),
+    (
+        "unsubscribe with a forged link",
+        POST(
+            const(reverse("wagtail_dvt_mail:unsubscribe", args=["0" * 64 + ":forged"]))
+        ),
+        same_for_all(ok(404)),
     ),
 ]
 

@@ -186,9 +186,11 @@ def test_erase_anonymises_and_keeps_the_conversation(conversation):
     assert json.loads(run("export", EMAIL)) | {"exported_at": None} == {
         "email": EMAIL,
         "exported_at": None,
+        "reply_notifications": [],
         "comments": [],
         "deleted_comments": [],
         "reports": [],
+        "email_suppressions": [],
     }
 
 

@@ -12,6 +12,8 @@ class WagtailDvtAppConfig(AppConfig):
         # Importing these registers the system checks and connects the
         # receivers that purge caches and record deleted comments.
         from . import background, cache, checks, tombstones  # noqa: F401
+        from .comments import reply_notifications
 
         background.connect()
         cache.connect()
+        reply_notifications.connect()

@@ -70,6 +70,10 @@ DEFAULTS = {
     # first post after the interval; with a worker, at the interval's end;
     # without one, by the next post or the send_comment_notifications command.
     "NOTIFY_INTERVAL": 15 * 60,
+    # Offer readers "Email me when someone replies" (docs/conversations.md):
+    # each opted-in address gets at most one email per NOTIFY_INTERVAL,
+    # listing the replies. Needs wagtail_dvt.comments.urls in the URLconf.
+    "NOTIFY_REPLIES": True,
     # Seconds the moderators' mail waits on an unanswering SMTP server before
     # it gives up: it runs in a task, and a stuck server must not hold the
     # worker (or the default background thread). Caps the site's own timeout

@@ -630,6 +630,15 @@ class Comment(models.Model):
     reports_cleared_at = models.DateTimeField(
         _("reports cleared at"), null=True, blank=True, editable=False
     )
+    # Reply notifications (see comments.reply_notifications): the author asked
+    # to be emailed about replies to this comment; and, on a reply, when its
+    # parent's author was emailed about it (or it was skipped, e.g. their own).
+    notify_replies = models.BooleanField(
+        _("email replies to the author"), default=False, editable=False
+    )
+    reply_notified_at = models.DateTimeField(
+        _("reply notified at"), null=True, blank=True, editable=False
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -661,6 +670,12 @@ class Comment(models.Model):
             models.Index(fields=["thread_id", "path"], name="wagtail_dvt_thread_path"),
             models.Index(
                 fields=["page", "level", "posted_at"], name="wagtail_dvt_page_level"
+            ),
+            # The few comments whose replies are mailed, for the sending task.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(notify_replies=True),
+                name="wagtail_dvt_notify_replies",
             ),
         ]
 
@@ -730,6 +745,7 @@ class ModeratorNotificationState(models.Model):
 # Models of their own modules, imported here so that Django registers them.
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
 from .comments.reports import CommentReport  # noqa: E402, F401
+from .comments.subscriptions import MailSuppression, ReplyMailState  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401

@@ -39,6 +39,14 @@ def send_moderator_notifications(attempt: int = 0) -> None:
 
 
 @task()
+def send_reply_notifications(attempt: int = 0) -> None:
+    """Email readers who opted in about new replies; retry a failure."""
+    from .comments.reply_notifications import run_reply_batch
+
+    run_reply_batch(attempt)
+
+
+@task()
 def purge_article_cache(article_id: int, include_pages: bool = True) -> None:
     """Purge what the front-end cache holds of an article and its comments."""
     from .cache import purge_article

@@ -291,6 +291,9 @@ class CommentStatusBulkAction(
         )
         if cls.status == CommentStatus.APPROVED:
             clear_reports(comment.pk for comment in objects)
+            from ..comments.reply_notifications import replies_published
+
+            replies_published(objects)  # update() sends no signal either.
         # update() sends no signal: purge and signal the articles whose public
         # comments change, once each, when Wagtail's transaction commits.
         published = cls.status == CommentStatus.APPROVED

@@ -26,6 +26,7 @@ ERROR_CODES: dict[str, str] = {
     "login_required": "`COMMENTS_REQUIRE_LOGIN` is on and no user is signed in.",
     # Reports (wagtail_dvt.comments.reports).
     "invalid_report_reason": "A report's `reason` is none of the documented ones.",
+    "notify_replies_needs_email": "`notify_replies` is true, but no `email` is given.",
     # Posting through the API (wagtail_dvt.api.tokens).
     "token_missing": "No `token`, and the posting mode needs one.",
     "token_invalid": "A forged, cut or other article's token.",

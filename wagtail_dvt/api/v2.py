@@ -84,7 +84,16 @@ from .tokens import (
 #: What a POST may contain; anything else (``status``, ``ip_address``...) is
 #: refused rather than silently dropped, so a client learns of its mistake.
 INPUT_FIELDS = frozenset(
-    ["article", "parent", "author_name", "body", "email", TOKEN_FIELD, HONEYPOT_FIELD]
+    [
+        "article",
+        "parent",
+        "author_name",
+        "body",
+        "email",
+        "notify_replies",
+        TOKEN_FIELD,
+        HONEYPOT_FIELD,
+    ]
 )
 
 
@@ -599,6 +608,10 @@ class CommentsAPIViewSet(BaseAPIViewSet):
             if not isinstance(value, str):
                 errors[name] = ["Must be a string."]
             fields[name] = value
+        notify_replies = data.get("notify_replies")
+        fields["notify_replies"] = False if notify_replies is None else notify_replies
+        if not isinstance(fields["notify_replies"], bool):
+            errors["notify_replies"] = ["Must be true or false."]
         return fields, errors
 
     def handle_exception(self, exc):

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.renderers import JSONRenderer
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 from wagtail.api.utils import get_full_url
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
@@ -271,6 +271,10 @@ class ReaderCommentCreateSchema(Schema):
     author_name: str = _text("COMMENT_NAME_MAX_LENGTH", one_line=True)
     body: str = _text("COMMENT_BODY_MAX_LENGTH")
     email: Annotated[str, Field(json_schema_extra={"format": "email"})] | None = None
+    notify_replies: StrictBool = Field(
+        default=False,
+        description="Email the author when someone replies; needs `email`.",
+    )
     token: str = Field(
         default="",
         description="The token from GET /comments/token/?article=.",
@@ -631,6 +635,7 @@ def create_comment(
             email=data.email or "",
             token=token,
             parent=data.parent,
+            notify_replies=data.notify_replies,
         )
     except CommentRefused as refusal:
         return _refusal_response(refusal)

@@ -18,9 +18,11 @@ modelled on WordPress's ``wp_allow_comment``:
 4. A second comment from one client address within ``FLOOD_INTERVAL``
    seconds is refused with a ``retry_after`` (429). Clients whose address is
    unknown share one interval.
-5. A form or API token serves one comment (400 ``token_used`` after that);
+5. Asking to be emailed about replies needs an email address (400
+   ``notify_replies_needs_email``).
+6. A form or API token serves one comment (400 ``token_used`` after that);
    a refused post does not spend it.
-6. A reply (``parent``) answers an approved comment on the same article,
+7. A reply (``parent``) answers an approved comment on the same article,
    above ``MAX_THREAD_DEPTH`` (404 ``parent_not_found``, 409
    ``parent_other_article`` and ``reply_too_deep``; 400 on the form). A
    hidden or deleted parent is answered as a missing one, so that no reply
@@ -41,7 +43,7 @@ to the article itself, whose rules then apply: aliases hold no comments.
 
 Rule 3 reads the database inside a transaction that first locks the article's
 row, so concurrent requests for one article, in any number of worker
-processes, are checked one after another; rules 4 and 5 each check and record
+processes, are checked one after another; rules 4 and 6 each check and record
 in one statement under a unique key (:mod:`~wagtail_dvt.comments.limits`), so
 they hold across articles too.
 """
@@ -112,6 +114,19 @@ class LoginRequired(CommentRefused):
     status_code = 403
     code = "login_required"
     default_message = _("Sign in to post a comment.")
+
+
+class RepliesNeedEmail(InvalidComment):
+    """Reply notifications were asked for without an email address to send them to."""
+
+    code = "notify_replies_needs_email"
+    default_message = _("Reply notifications need an email address.")
+
+    def __init__(self, message=None):
+        super().__init__(
+            {"email": [str(_("Enter your email address to be told about replies."))]},
+            message,
+        )
 
 
 class CommentsClosed(CommentRefused):
@@ -207,6 +222,7 @@ def submit_comment(
     token=None,
     parent=None,
     user=None,
+    notify_replies=False,
 ) -> Comment:
     """Check a reader's comment against the admission rules and store it.
 
@@ -224,8 +240,10 @@ def submit_comment(
     spent here, with the comment. ``parent`` is the id of the comment replied
     to, or ``None``. ``user`` is the request's user: a signed-in one comments
     under the account's name and email, whatever ``author_name`` and
-    ``email`` say. The status and the time are not arguments: readers cannot
-    choose them.
+    ``email`` say. ``notify_replies`` asks for an email when someone
+    replies (:mod:`~wagtail_dvt.comments.reply_notifications`); it needs an
+    email address (:class:`RepliesNeedEmail` otherwise). The status and the
+    time are not arguments: readers cannot choose them.
     """
     if not signed_in(user):
         user = None
@@ -267,6 +285,8 @@ def submit_comment(
         fields = form.cleaned_data
         if user is None and impersonates(fields["author_name"], article):
             raise NameReserved()
+        if notify_replies and not fields["email"]:
+            raise RepliesNeedEmail()
         now = timezone.now()
         parent = parent and replied_to(parent, article)
 
@@ -306,6 +326,7 @@ def submit_comment(
             author_name=fields["author_name"],
             body=fields["body"],
             email=fields["email"],
+            notify_replies=bool(notify_replies),
             ip_address=ip_address,
             user_agent=user_agent,
             posted_at=now,

@@ -175,6 +175,10 @@ class CommentForm(CommentFieldsForm):
     parent = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
+    # Off unless ticked; needs the email (see comments.reply_notifications).
+    notify_replies = forms.BooleanField(
+        label=_("Email me when someone replies"), required=False
+    )
     # Read by comment-form.js in the browser only; the server stores nothing
     # of it (see wagtail_dvt.privacy).
     remember = forms.BooleanField(
@@ -204,6 +208,8 @@ class CommentForm(CommentFieldsForm):
         if self.commenting_as is not None:
             for name in self.ACCOUNT_FIELDS:
                 del self.fields[name]
+        if not get_setting("NOTIFY_REPLIES"):
+            del self.fields["notify_replies"]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -220,7 +226,9 @@ class CommentForm(CommentFieldsForm):
     def comment_fields(self):
         """The cleaned reader's fields and token, as :func:`submit_comment` takes
         them: the token is spent with the comment."""
-        return {
+        fields = {
             name: self.cleaned_data.get(name, "")
             for name in ("author_name", "email", "body", "token", "parent")
         }
+        fields["notify_replies"] = self.cleaned_data.get("notify_replies", False)
+        return fields

@@ -52,6 +52,7 @@ from wagtail.admin.utils import get_admin_base_url
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus, ModeratorNotificationState
+from .subscriptions import MailScope, without_suppressed
 from .text import one_line
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def send_due_notifications(now=None, retry_in=None) -> BatchResult:
         return BatchResult()
     if not waiting_comments().exists():
         return BatchResult()
-    recipients = moderator_emails()
+    recipients = without_suppressed(moderator_emails(), MailScope.ALL)
     if not recipients:
         return BatchResult()
 
@@ -206,36 +207,42 @@ def send_due_notifications(now=None, retry_in=None) -> BatchResult:
 
 
 def _claim_batch(now) -> bool:
-    """Take the right to send the batch due at ``now``; False if taken or early.
+    """Take the right to send the batch due at ``now``; False if taken or early."""
+    return claim_interval(ModeratorNotificationState, now, pk=STATE_ID)
+
+
+def _release_claim(now, retry_in):
+    """Let a batch go again ``retry_in`` after the claim made at ``now``."""
+    release_claim(ModeratorNotificationState, now, retry_in, pk=STATE_ID)
+
+
+def claim_interval(model, now, **key) -> bool:
+    """Take the interval of ``model``'s row with ``key`` at ``now``; False if early.
 
     One conditional UPDATE: of several processes, exactly one sees a row
-    changed, whatever the database's isolation level.
+    changed, whatever the database's isolation level. Also claims the reply
+    notifications of one address (:mod:`.reply_notifications`).
     """
     due = Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - notify_interval())
-    claimed = (
-        ModeratorNotificationState.objects.filter(due, pk=STATE_ID).update(
-            last_sent_at=now
-        )
-        == 1
-    )
-    if claimed or ModeratorNotificationState.objects.filter(pk=STATE_ID).exists():
+    claimed = model.objects.filter(due, **key).update(last_sent_at=now) == 1
+    if claimed or model.objects.filter(**key).exists():
         return claimed
     try:
         with transaction.atomic():
-            ModeratorNotificationState.objects.create(pk=STATE_ID, last_sent_at=now)
+            model.objects.create(**key, last_sent_at=now)
     except IntegrityError:
         return False  # Another process created it first, and sends.
     return True
 
 
-def _release_claim(now, retry_in):
-    """Let a batch go again ``retry_in`` after the claim made at ``now``."""
-    ModeratorNotificationState.objects.filter(pk=STATE_ID, last_sent_at=now).update(
+def release_claim(model, now, retry_in, **key):
+    """Let the claim made at ``now`` go again ``retry_in`` after it."""
+    model.objects.filter(last_sent_at=now, **key).update(
         last_sent_at=now + retry_in - notify_interval()
     )
 
 
-def message_id(comment_ids, recipient) -> str:
+def message_id(comment_ids, recipient, kind="moderators") -> str:
     """The same ``Message-ID`` for the same comments sent to the same moderator.
 
     A batch sent again, after a process died between the server's acceptance
@@ -249,7 +256,7 @@ def message_id(comment_ids, recipient) -> str:
         from django.core.mail.utils import DNS_NAME
 
         domain = str(DNS_NAME)
-    return f"<wagtail-dvt.moderators.{digest}@{domain}>"
+    return f"<wagtail-dvt.{kind}.{digest}@{domain}>"
 
 
 def _messages(ids, recipients):
@@ -266,17 +273,13 @@ def _messages(ids, recipients):
     listed = []
     for comment in comments:
         edit_url = finder.get_edit_url(comment)
-        body = comment.body
-        if len(body) > EXCERPT_LENGTH:
-            body = body[: EXCERPT_LENGTH - 1] + "…"
         listed.append(
             {
                 "page_title": one_line(comment.page.title),
                 # One line, whatever was stored: a name cannot forge lines.
                 "author_name": one_line(comment.author_name),
                 "posted_at": comment.posted_at,
-                # Quoted line by line, so the text reads as the reader's.
-                "quoted_body": "\n".join(f"> {line}" for line in body.split("\n")),
+                "quoted_body": quoted_excerpt(comment.body),
                 "edit_url": f"{base_url}{edit_url}" if edit_url else "",
                 "report_count": comment.report_count,
             }
@@ -313,6 +316,14 @@ def _messages(ids, recipients):
     return messages
 
 
+def quoted_excerpt(text) -> str:
+    """The start of a comment's text, quoted line by line, so it reads as the
+    reader's, not the site's."""
+    if len(text) > EXCERPT_LENGTH:
+        text = text[: EXCERPT_LENGTH - 1] + "…"
+    return "\n".join(f"> {line}" for line in text.split("\n"))
+
+
 def group_by_preferences(emails):
     """``{(language, time zone): [emails]}`` from the moderators' Wagtail profiles.
 
@@ -345,7 +356,7 @@ def _listing_url(base_url):
     return f"{base_url}{path}?status={CommentStatus.PENDING}"
 
 
-def _send(messages):
+def _send(messages, audience="moderators"):
     """``(sent, failed)``: each message on its own, through one connection.
 
     A network failure (a refused connection, a server that stops answering)
@@ -357,7 +368,7 @@ def _send(messages):
         _cap_timeout(connection)
         connection.open()
     except Exception:
-        logger.exception("Could not connect to the mail server to email moderators")
+        logger.exception("Could not connect to the mail server to email %s", audience)
         return 0, len(messages)
     try:
         for number, message in enumerate(messages):
@@ -365,11 +376,11 @@ def _send(messages):
                 sent += connection.send_messages([message]) or 0
             except (TimeoutError, ConnectionError, SMTPServerDisconnected):
                 failed += len(messages) - number
-                logger.exception("Lost the mail server while emailing moderators")
+                logger.exception("Lost the mail server while emailing %s", audience)
                 break
             except Exception:
                 failed += 1
-                logger.exception("Could not email moderator %s", message.to[0])
+                logger.exception("Could not email one of the %s", audience)
     finally:
         try:
             connection.close()

@@ -33,6 +33,7 @@ PERSONAL_FIELDS = {
     "ip_address": None,
     "user_agent": "",
     "entry_fingerprint": "",
+    "notify_replies": False,
 }
 
 

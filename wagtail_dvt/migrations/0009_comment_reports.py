@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_dvt', '0007_comment_threads'),
+        ('wagtail_dvt', '0008_comment_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -4,8 +4,9 @@ A source exports the records of an address as plain dicts, and erases what in
 them identifies the person. :data:`SOURCES` lists them in export order;
 export, erasure, the admin view and the command read that list only. A
 feature that stores addresses adds a source there: reports
-(:class:`ReportSource`), reply opt-ins (deleted on erasure), and an account
-link on comments (see :meth:`CommentSource.queryset`).
+(:class:`ReportSource`), reply opt-ins (:class:`ReplyNotificationSource`,
+turned off on erasure) and email suppressions (kept), and an account link on
+comments (see :meth:`CommentSource.queryset`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
 from ..comments.reports import CommentReport
+from ..comments.subscriptions import (
+    MailSuppression,
+    ReplyMailState,
+    address_hash,
+)
 from ..conf import get_setting
 from ..models import Comment
 from ..tombstones import DeletedComment, email_hash
@@ -42,6 +48,7 @@ ERASED_COMMENT_FIELDS = [
     "user_agent",
     "fingerprint",
     "user",
+    "notify_replies",
 ]
 
 
@@ -125,6 +132,7 @@ def anonymise(comment) -> set[str]:
         forgotten.add(comment.body)
         comment.body = REMOVED_TEXT
     comment.email = ""
+    comment.notify_replies = False  # No address left to email.
     comment.ip_address = None
     comment.user_agent = ""
     comment.user = None
@@ -231,5 +239,66 @@ class ReportSource(PersonalDataSource):
         )
 
 
+class ReplyNotificationSource(PersonalDataSource):
+    """The comments whose replies are emailed to the address (its opt-ins).
+
+    Erasure turns them off, and forgets when the address was last emailed.
+    Listed before comments: erasing those empties the address it finds them by.
+    """
+
+    key = "reply_notifications"
+    label = _("Reply notifications")
+
+    def queryset(self, email):
+        return Comment.objects.filter(email__iexact=email, notify_replies=True)
+
+    def export(self, email):
+        comments = self.queryset(email).select_related("page").order_by("posted_at")
+        return [
+            {
+                "comment_id": comment.pk,
+                "article": comment.page.title,
+                "posted_at": comment.posted_at.isoformat(),
+            }
+            for comment in comments
+        ]
+
+    def erase(self, email, *, user=None):
+        ReplyMailState.objects.filter(email_hash=address_hash(email)).delete()
+        return self.queryset(email).update(notify_replies=False)
+
+
+class MailSuppressionSource(PersonalDataSource):
+    """The address's "no more email" request, held as a keyed hash only.
+
+    Erasure keeps it: it is what keeps the site from emailing the address
+    again, and it holds no address.
+    """
+
+    key = "email_suppressions"
+    label = _("Email suppressions")
+
+    def export(self, email):
+        return [
+            {
+                "email_hash": suppression.email_hash,
+                "stops": suppression.scope,
+                "since": suppression.created_at.isoformat(),
+            }
+            for suppression in MailSuppression.objects.filter(
+                email_hash=address_hash(email)
+            )
+        ]
+
+    def erase(self, email, *, user=None):
+        return 0
+
+
 #: Every source, in export order.
-SOURCES: list[PersonalDataSource] = [CommentSource(), TombstoneSource(), ReportSource()]
+SOURCES: list[PersonalDataSource] = [
+    ReplyNotificationSource(),
+    CommentSource(),
+    TombstoneSource(),
+    ReportSource(),
+    MailSuppressionSource(),
+]

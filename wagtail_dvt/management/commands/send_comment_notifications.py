@@ -1,17 +1,25 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_dvt.comments.notifications import send_due_notifications
+from wagtail_dvt.comments.reply_notifications import send_due_reply_notifications
 from wagtail_dvt.conf import get_setting
 
 
 class Command(BaseCommand):
     help = (
         "Email moderators the reader comments waiting for moderation, if "
-        "NOTIFY_INTERVAL has passed since the last batch. Run it from cron at "
-        "least once per interval."
+        "NOTIFY_INTERVAL has passed since the last batch, and readers who "
+        "opted in the replies due to them. Run it from cron at least once "
+        "per interval."
     )
 
     def handle(self, *args, **options):
+        replies = send_due_reply_notifications()
+        if replies.emails or replies.failed:
+            self.stdout.write(
+                f"Emailed {replies.emails} reader(s) about {replies.replies} "
+                f"reply(ies); {replies.failed} could not be sent."
+            )
         if not get_setting("NOTIFY_MODERATORS"):
             self.stdout.write("Moderator notifications are off (NOTIFY_MODERATORS).")
             return
