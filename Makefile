@@ -183,6 +183,7 @@ bench: $(INSTALL_STAMP)
 	$(VENV_PYTHON) bench/admin_import.py
 	$(VENV_PYTHON) bench/api_latency.py
 	$(VENV_PYTHON) bench/render_comments.py
+	$(VENV_PYTHON) bench/conditional_gets.py
 	$(PIP) install --quiet -e ".[peer]"
 	$(VENV_PYTHON) bench/peer_comments.py
 	@if [ -n "$$DATABASE_URL" ]; then $(VENV_PYTHON) bench/comment_load.py; \

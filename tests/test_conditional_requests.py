@@ -229,15 +229,131 @@ def test_each_comments_page_has_its_own_validator(client, article, settings):
     assert response.status_code == 200
 
 
-@reads(API_READS)
-def test_if_modified_since_alone_gets_the_full_response(client, article, url_of):
-    # No Last-Modified is sent: none could be computed that a moderation
-    # moves (see wagtail_dvt.conditional).
-    response = client.get(
-        url_of(article), HTTP_IF_MODIFIED_SINCE="Wed, 01 Jan 2200 00:00:00 GMT"
+@pytest.fixture
+def settled(article, monkeypatch):
+    """The article as it stands an hour after its last change (and this
+    process's start): its reads carry a ``Last-Modified``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_dvt import conditional
+    from wagtail_dvt.versions import ArticleChange
+
+    earlier = timezone.now() - timedelta(hours=1)
+    monkeypatch.setattr(conditional, "STARTED_AT", 0)
+    ArticleChange.objects.update(changed_at=earlier)
+    type(article).objects.filter(pk=article.pk).update(last_published_at=earlier)
+    article.refresh_from_db()
+    return article
+
+
+def last_modified(client, url):
+    """GET ``url`` twice (the first sets the reader's cookies); Last-Modified."""
+    client.get(url)
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    return response["Last-Modified"]
+
+
+def since(client, url, moment, **headers):
+    return client.get(url, HTTP_IF_MODIFIED_SINCE=moment, **headers)
+
+
+@reads(READS)
+def test_if_modified_since_answers_304_without_a_body(client, settled, url_of):
+    url = url_of(settled)
+    moment = last_modified(client, url)
+
+    response = since(client, url, moment)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["Last-Modified"] == moment
+    assert since(client, url, "Wed, 01 Jan 2020 00:00:00 GMT").status_code == 200
+    assert since(client, url, "not a date").status_code == 200
+
+
+def answer_a_reply(article):
+    parent = Comment.objects.filter(page=article, status=APPROVED).first()
+    reply = Comment.objects.create(
+        page=article, parent=parent, author_name="Replier", body="A reply."
     )
+    reply.status = APPROVED  # The parent's reply_count goes up.
+    reply.save()
+
+
+def moderate_in_bulk(article):
+    # As the admin's bulk actions do: an UPDATE, which sends no signal.
+    Comment.objects.filter(page=article, status=PENDING).update(status=APPROVED)
+
+
+@reads(READS)
+@pytest.mark.parametrize(
+    "change",
+    [*CHANGES, answer_a_reply, moderate_in_bulk],
+    ids=[c.__name__ for c in [*CHANGES, answer_a_reply, moderate_in_bulk]],
+)
+def test_no_stale_304_on_if_modified_since_after_a_change(
+    client, settled, url_of, change
+):
+    url = url_of(settled)
+    moment = last_modified(client, url)
+
+    if change is post_comment:
+        change(settled, client)
+    else:
+        change(settled)
+    response = since(client, url, moment)
+
+    assert response.status_code == 200
+    assert response.get("Last-Modified") != moment
+
+
+@reads(READS)
+def test_a_deletion_moves_last_modified_though_no_comment_is_newer(
+    client, settled, url_of
+):
+    # max(posted_at) would stay put: the newest comment is not the one deleted.
+    url = url_of(settled)
+    moment = last_modified(client, url)
+    Comment.objects.filter(page=settled, status=APPROVED).first().delete()
+    assert since(client, url, moment).status_code == 200
+
+
+@reads(READS)
+def test_if_none_match_takes_precedence_over_if_modified_since(client, settled, url_of):
+    url = url_of(settled)
+    moment = last_modified(client, url)
+    tag = client.get(url)["ETag"]
+
+    stale_tag = since(client, url, moment, HTTP_IF_NONE_MATCH='"old"')
+    old_date = since(
+        client, url, "Wed, 01 Jan 2020 00:00:00 GMT", HTTP_IF_NONE_MATCH=tag
+    )
+
+    assert stale_tag.status_code == 200
+    assert old_date.status_code == 304
+
+
+@reads(READS)
+def test_no_last_modified_while_its_second_lasts(client, settled, url_of):
+    # Another change within the same second would not move it; the ETag
+    # still validates such a response. (A time past the clock stands for a
+    # change this second.)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_dvt.versions import ArticleChange
+
+    ArticleChange.objects.update(changed_at=timezone.now() + timedelta(hours=1))
+    url = url_of(settled)
+    client.get(url)
+    response = client.get(url)
     assert response.status_code == 200
     assert "Last-Modified" not in response.headers
+    assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
 @pytest.mark.parametrize(

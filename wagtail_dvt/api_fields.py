@@ -20,6 +20,8 @@ restrictions, since an alias shows its source's comments only if both are public
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -130,6 +132,9 @@ def embed_comments(pages) -> None:
     )
 
     pages = [page for page in pages if not hasattr(page, _CACHE_ATTR)]
+    if len(pages) == 1 and _embed_recent(pages[0]):
+        note_embedded(pages)
+        return
     # An alias shows its source article's comments, if the source is public:
     # the API serves the alias, public, whatever restricts its source.
     sources = {page.pk: comments_source_id(page) for page in pages}
@@ -197,7 +202,58 @@ def embed_comments(pages) -> None:
                 tuple(by_page.get(source, ())), counts.get(source, 0), source
             ),
         )
+    if len(pages) == 1:
+        _remember(pages[0], getattr(pages[0], _CACHE_ATTR))
     note_embedded(pages)
+
+
+#: The embedded comments of the articles read last, by article, time of its
+#: last change (:mod:`wagtail_dvt.versions`), cap and time zone. A change
+#: readers can see records a new time, so an entry is never served stale; it
+#: only ages out.
+_RECENT: OrderedDict = OrderedDict()
+_RECENT_SIZE = 256
+_RECENT_LOCK = threading.Lock()
+
+
+def _recent_key(page):
+    from django.db import router
+
+    from .versions import source_change
+
+    source_id, changed = source_change(page)
+    if changed is None or source_id != page.pk:
+        return None  # Never changed, or an alias: whether it shows them varies.
+    return (
+        router.db_for_read(type(page)),
+        source_id,
+        changed,
+        get_setting("API_EMBEDDED_COMMENTS_LIMIT"),
+        timezone.get_current_timezone_name(),
+    )
+
+
+def _embed_recent(page) -> bool:
+    """Give a detail's page the embedded comments read for its last change."""
+    key = _recent_key(page)
+    with _RECENT_LOCK:
+        embedded = _RECENT.get(key) if key is not None else None
+        if embedded is not None:
+            _RECENT.move_to_end(key)
+    if embedded is None:
+        return False
+    setattr(page, _CACHE_ATTR, embedded)
+    return True
+
+
+def _remember(page, embedded) -> None:
+    key = _recent_key(page)
+    if key is None:
+        return
+    with _RECENT_LOCK:
+        _RECENT[key] = embedded
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
 
 
 def get_embedded_comments(page, field=None) -> EmbeddedComments:

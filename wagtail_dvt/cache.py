@@ -28,7 +28,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.urls import NoReverseMatch, reverse
 from wagtail import VERSION as WAGTAIL_VERSION
-from wagtail.signals import page_published, page_unpublished
+from wagtail.models import PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .api_fields import V3_COMMENTS_LISTING, V3_PAGE_DETAIL
 from .conditional import ALL_COMMENTS_TAG, article_tag
@@ -41,6 +42,7 @@ from .models import (
     get_article_model,
 )
 from .signals import comments_changed
+from .versions import record_change
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +199,8 @@ def articles_changed(article_ids, using=None) -> None:
     article_ids = {pk for pk in article_ids if pk is not None}
     if not article_ids:
         return
+    # The reads' validators change with the change itself, not after it.
+    record_change(article_ids, using)
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
         batch = _ChangedArticles()
@@ -265,9 +269,24 @@ def _article_published(sender, instance, **kwargs):
     # Wagtail purges the page URLs itself; comment pages and the API's are ours.
     if isinstance(instance, ArticlePageMixin):
         from .background import dispatch_on_commit
+
+        record_change([instance.pk])
         from .tasks import purge_article_cache
 
         dispatch_on_commit(purge_article_cache, instance.pk, False)
+
+
+def _pages_moved_or_restricted(sender, instance, **kwargs):
+    # A move changes the URLs of the page and every article under it; a view
+    # restriction, whether the reads show them at all.
+    page = getattr(instance, "page", instance)
+    if page is None or not getattr(page, "path", None):
+        return
+    record_change(
+        get_article_model()
+        .objects.filter(path__startswith=page.path)
+        .values_list("pk", flat=True)
+    )
 
 
 def connect():
@@ -279,3 +298,10 @@ def connect():
     post_save.connect(_article_saved, dispatch_uid="wagtail_dvt_ad")
     page_published.connect(_article_published, dispatch_uid="wagtail_dvt_ap")
     page_unpublished.connect(_article_published, dispatch_uid="wagtail_dvt_au")
+    post_page_move.connect(_pages_moved_or_restricted, dispatch_uid="wagtail_dvt_pm")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _pages_moved_or_restricted,
+            sender=PageViewRestriction,
+            dispatch_uid=f"wagtail_dvt_vr_{signal is post_save}",
+        )

@@ -1,17 +1,21 @@
-"""Validators for conditional GETs: ETags computed from the data a response shows.
+"""Validators for conditional GETs: an ``ETag`` and a ``Last-Modified`` from data.
 
 Never from the rendered body: the reader page's form token and CSRF token
 change on every render, and hashing a body means paying for the whole body
-before a 304 can be answered. Instead, each read hashes what it shows: the
-page's published state (:func:`page_state`) and the comment rows it reads,
-every column of them. A column a future feature adds to those rows (a
-thread's ``reply_count``) is covered as soon as the read selects it.
+before a 304 can be answered. Nor from the comment rows a read shows, which
+cost most of the read to fetch. Each read validates with what it knows
+cheaply: the page's published state (:func:`page_state`, from the row the
+read loads anyway) and when the article last changed
+(:mod:`wagtail_dvt.versions`: one indexed row, recorded in the transaction of
+every change readers can see, a deletion included). So a 304 is answered
+before any comment is read, serialized or rendered.
 
-``If-None-Match`` is answered with a 304 when the validator matches. No
-``Last-Modified`` is sent: no column records when a comment was last
-approved, rejected, edited or deleted, and one computed from ``posted_at``
-would answer a stale 304 after a moderation. ``If-Modified-Since`` alone
-therefore always gets the full response, which RFC 9110 allows.
+``Last-Modified`` is the newest of those times (and of this process's start,
+which stands for its code and settings), to the second. A response whose
+newest time falls in the current second carries no ``Last-Modified``: a
+second change in the same second would not move it, and the ``ETag`` covers
+that response. ``If-None-Match`` takes precedence over ``If-Modified-Since``
+(RFC 9110, 13.2.2).
 """
 
 from __future__ import annotations
@@ -20,15 +24,20 @@ import hashlib
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.utils.translation import get_language
 
 from .comments.accounts import account_name, signed_in
 from .conf import get_setting
+
+#: When this process started (seconds since the epoch): its code and settings
+#: are inputs of every validator, so ``Last-Modified`` is never older.
+STARTED_AT = int(time.time())
 
 #: Bumped when a representation changes shape, so that clients revalidate.
 REPRESENTATION_VERSION = 1
@@ -71,34 +80,78 @@ def page_state(page) -> tuple:
     return tuple(getattr(page, name, None) for name in PAGE_STATE_FIELDS)
 
 
-def rows_state(rows) -> tuple:
-    """Every value of the comment rows a read shows, in their order."""
-    return tuple(
-        tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows
+@dataclass(frozen=True)
+class Validators:
+    """A read's ``ETag``, and its ``Last-Modified`` in seconds since the epoch
+    (``None``: not sent)."""
+
+    etag: str
+    last_modified: int | None = None
+
+
+def validators(*parts, moments=()) -> Validators:
+    """The validators of a read showing ``parts``, last changed at ``moments``.
+
+    ``moments`` are datetimes or seconds since the epoch; ``None`` values
+    are ignored. ``Last-Modified`` is the newest of them and the process's
+    start, unless that falls in the current second.
+    """
+    newest = max(
+        [
+            STARTED_AT,
+            *(
+                int(moment if isinstance(moment, int) else moment.timestamp())
+                for moment in moments
+                if moment is not None
+            ),
+        ]
     )
+    if newest >= int(time.time()):
+        newest = None  # Another change this second would not move it.
+    return Validators(etag(*parts), newest)
 
 
-def matches(request, validator: str | None) -> bool:
-    """Whether the request's ``If-None-Match`` names ``validator`` (or ``*``)."""
-    header = request.headers.get("If-None-Match")
-    if not header or validator is None or request.method not in ("GET", "HEAD"):
+def fresh(request, validators: Validators | None) -> bool:
+    """Whether the client's copy is current: the request answers 304.
+
+    ``If-None-Match`` decides when present (weak comparison, or ``*``); else
+    ``If-Modified-Since`` against ``Last-Modified``, to the second.
+    """
+    if validators is None or request.method not in ("GET", "HEAD"):
         return False
-    tags = parse_etags(header)
-    # Weak comparison, as RFC 9110 asks for If-None-Match.
-    return "*" in tags or validator.removeprefix("W/") in {
-        tag.removeprefix("W/") for tag in tags
-    }
+    header = request.headers.get("If-None-Match")
+    if header:
+        tags = parse_etags(header)
+        return "*" in tags or validators.etag.removeprefix("W/") in {
+            tag.removeprefix("W/") for tag in tags
+        }
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    if since is None or validators.last_modified is None:
+        return False
+    return validators.last_modified <= since
 
 
-def api_headers(response, validator: str | None, *, tags=(), request=None):
-    """Give an API read its validator, caching policy, ``Vary`` and cache tags.
+def set_validators(response, validators: Validators) -> None:
+    """Send ``validators`` as the ``ETag`` and ``Last-Modified`` headers."""
+    response["ETag"] = validators.etag
+    if validators.last_modified is not None:
+        response["Last-Modified"] = http_date(validators.last_modified)
+
+
+def host_parts(request) -> tuple:
+    """What the absolute URLs of an API read depend on: scheme and host."""
+    return (request.scheme, request.get_host())
+
+
+def api_headers(response, validators: Validators | None, *, tags=(), request=None):
+    """Give an API read its validators, caching policy, ``Vary`` and cache tags.
 
     With ``request`` carrying a session cookie, the read is ``private``:
     Wagtail shows pages behind a password or login restriction to a session
     that passed it, and that copy must not reach a shared cache.
     """
-    if validator is not None:
-        response["ETag"] = validator
+    if validators is not None:
+        set_validators(response, validators)
     if request is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
         response["Cache-Control"] = PAGE_CACHE_CONTROL
         patch_vary_headers(response, ["Cookie"])
@@ -110,9 +163,11 @@ def api_headers(response, validator: str | None, *, tags=(), request=None):
     return response
 
 
-def not_modified(validator: str, *, tags=(), request=None):
+def not_modified(validators: Validators, *, tags=(), request=None):
     """The 304 for an API read whose validator matched."""
-    return api_headers(HttpResponseNotModified(), validator, tags=tags, request=request)
+    return api_headers(
+        HttpResponseNotModified(), validators, tags=tags, request=request
+    )
 
 
 def add_cache_tags(response, tags) -> None:
@@ -167,78 +222,82 @@ def note_embedded(pages) -> None:
 # -- The API's reads ---------------------------------------------------------
 
 
-def article_validator(page) -> tuple[str | None, list[str]]:
-    """``(validator, cache tags)`` of an article's API detail; ``None`` for others.
+def article_validators(page, request) -> tuple[Validators | None, list[str]]:
+    """``(validators, cache tags)`` of an article's API detail; ``None`` for others.
 
-    Reads the embedded comments (see :func:`~wagtail_dvt.api_fields.embed_comments`)
-    that the full response then serializes, so validating costs no query.
+    From the page loaded already and its comments' change time: one small
+    query, before any comment is read.
     """
-    from .api_fields import get_embedded_comments
     from .models import ArticlePageMixin
+    from .versions import source_change
 
     if not isinstance(page, ArticlePageMixin):
         return None, []
-    embedded = get_embedded_comments(page)
-    validator = etag(
+    source_id, changed = source_change(page)
+    found = validators(
         "detail",
         page_state(page),
-        embedded.source_id,
-        embedded.count,
-        rows_state(embedded.rows),
+        source_id,
+        changed,
+        host_parts(request),
+        moments=(changed, page.last_published_at),
     )
-    return validator, [article_tag(page.pk), article_tag(embedded.source_id)]
+    return found, [article_tag(page.pk), article_tag(source_id)]
 
 
-def listing_validator(page, filters) -> tuple[str, list[str]]:
-    """``(validator, cache tags)`` of a page of a comments listing.
+def listing_validators(request, article=None) -> tuple[Validators, list[str]]:
+    """``(validators, cache tags)`` of a comments listing, before reading it.
 
-    ``page`` is a :class:`~wagtail_dvt.api.listing.CommentsPage`: its rows hold
-    every column the items show, the article's title and path included.
+    Filtered by ``article``, the listing changes only when that article
+    does (its comments, publishing, place or restrictions); otherwise when
+    any does. The query string tells pages, filters and orders apart.
     """
-    article = filters.get("article")
+    from .versions import ANY_ARTICLE, changed_at
+
+    changed = changed_at(ANY_ARTICLE if article is None else article)
     tags = [article_tag(article)] if article is not None else [ALL_COMMENTS_TAG]
-    return etag("listing", page.total_count, rows_state(page.rows)), tags
+    found = validators(
+        "listing",
+        article,
+        changed,
+        sorted(request.GET.lists()),
+        host_parts(request),
+        moments=(changed,),
+    )
+    return found, tags
 
 
 # -- The reader page ---------------------------------------------------------
 
 
-def reader_page_validator(page, request) -> str | None:
-    """The article page's validator for this reader; ``None``: do not validate.
+def reader_page_validators(page, request) -> Validators | None:
+    """The article page's validators for this reader; ``None``: do not validate.
 
-    Covers the page's state, the comments on the requested comments page and
-    their count, the settings the form shows, the reader (signed-in user,
+    Covers the page's state, when its comments last changed, the requested
+    comments page, the settings the form shows, the reader (signed-in user,
     CSRF cookie) and the age of the form token, so a page kept in a browser
     never offers a token older than half its ``FORM_TOKEN_MAX_AGE``.
     """
+    from .models import source_shows_comments
+    from .versions import changed_at
+
     messages = getattr(request, "_messages", None)
     if messages is not None and len(messages):
         return None  # One-off notices are never revalidated.
-    # The comments the template then shows, read once.
-    comments = page.comments_page(request)
+    source_id = page.comments_source_id
+    changed = changed_at(source_id)
     token_period = max(1, int(get_setting("FORM_TOKEN_MAX_AGE")) // 2)
+    period = int(time.time()) // token_period
     user = getattr(request, "user", None)
-    return etag(
+    return validators(
         "page",
         page_state(page),
-        page.comments_source_id,
-        comments.paginator.count,
-        comments.comment_count,
-        comments.number,
-        rows_state(
-            (
-                comment.pk,
-                comment.author_name,
-                comment.body,
-                comment.posted_at,
-                comment.parent_id,
-                comment.reply_count,
-                comment.can_reply,
-                comment.by_article_author,
-            )
-            for comment in comments.object_list
-        ),
+        source_id,
+        changed,
+        # An alias shows its source's comments only to readers who may see it.
+        source_id == page.pk or source_shows_comments(source_id, request),
         get_setting("MAX_THREAD_DEPTH"),
+        get_setting("COMMENTS_PER_PAGE"),
         page.comments_open and page.is_restricted(request),
         get_setting("AUTO_APPROVE"),
         get_setting("PRIVACY_POLICY_URL"),
@@ -249,7 +308,12 @@ def reader_page_validator(page, request) -> str | None:
         # The CSRF secret the form's token is masked from (not the masked
         # token, which changes on every render).
         request.META.get("CSRF_COOKIE"),
-        int(time.time()) // token_period,
+        period,
+        moments=(
+            changed,
+            page.last_published_at,
+            period * token_period,
+        ),
     )
 
 
@@ -257,14 +321,14 @@ def serve_reader_page(page, request, serve):
     """``serve()`` the article page, or a 304 when the reader has it already."""
     if request.method not in ("GET", "HEAD"):
         return serve()
-    validator = reader_page_validator(page, request)
-    if validator is not None and matches(request, validator):
+    found = reader_page_validators(page, request)
+    if fresh(request, found):
         response = HttpResponseNotModified()
     else:
         response = serve()
-        if getattr(response, "status_code", None) != 200 or validator is None:
+        if getattr(response, "status_code", None) != 200 or found is None:
             return response
-    response["ETag"] = validator
+    set_validators(response, found)
     response["Cache-Control"] = PAGE_CACHE_CONTROL
     patch_vary_headers(response, ["Cookie"])
     if translated_site():

@@ -1,7 +1,8 @@
 """Conditional GETs for Wagtail 8's API v3 page detail, which is Wagtail's view.
 
-A plugin cannot wrap a view of Wagtail's router, so a site that wants ETags
-and 304s on ``/api/v3/pages/<id>/`` for its articles adds this middleware::
+A plugin cannot wrap a view of Wagtail's router, so a site that wants ETags,
+``Last-Modified`` and 304s on ``/api/v3/pages/<id>/`` for its articles adds
+this middleware::
 
     MIDDLEWARE = [
         ...
@@ -21,9 +22,9 @@ from django.urls import NoReverseMatch, Resolver404, get_urlconf, resolve, rever
 from .api_fields import V3_PAGE_DETAIL
 from .conditional import (
     api_headers,
-    article_validator,
+    article_validators,
     collect_embedded,
-    matches,
+    fresh,
     not_modified,
 )
 
@@ -39,7 +40,7 @@ def _detail_prefix(urlconf) -> str | None:
 
 
 class ArticleDetailConditionalMiddleware:
-    """ETag, ``Cache-Control`` and 304s on the v3 detail of an article."""
+    """Validators, ``Cache-Control`` and 304s on the v3 detail of an article."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,20 +49,22 @@ class ArticleDetailConditionalMiddleware:
         page_id = self._article_detail_id(request)
         if page_id is None:
             return self.get_response(request)
-        if request.headers.get("If-None-Match"):
+        if request.headers.get("If-None-Match") or request.headers.get(
+            "If-Modified-Since"
+        ):
             article = self._public_article(request, page_id)
             if article is not None:
-                validator, tags = article_validator(article)
-                if matches(request, validator):
-                    return not_modified(validator, tags=tags, request=request)
-        # The validator of what the view itself read and serialized.
+                validators, tags = article_validators(article, request)
+                if fresh(request, validators):
+                    return not_modified(validators, tags=tags, request=request)
+        # The validators of the article the view itself read and serialized.
         with collect_embedded() as embedded:
             response = self.get_response(request)
         article = next((page for page in embedded if page.pk == page_id), None)
         if response.status_code != 200 or article is None:
             return response
-        validator, tags = article_validator(article)
-        return api_headers(response, validator, tags=tags, request=request)
+        validators, tags = article_validators(article, request)
+        return api_headers(response, validators, tags=tags, request=request)
 
     @staticmethod
     def _article_detail_id(request) -> int | None:

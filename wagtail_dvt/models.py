@@ -548,10 +548,57 @@ class CommentQuerySet(models.QuerySet):
         Parents come before their replies in ``objs``, or are saved already.
         """
         from .comments.threads import place_in_thread
+        from .versions import record_change
 
         created = super().bulk_create(objs, *args, **kwargs)
         place_in_thread([obj for obj in created if not obj.path])
+        record_change(
+            {obj.page_id for obj in created if obj.status == CommentStatus.APPROVED},
+            self.db,
+        )
         return created
+
+    def update(self, **kwargs):
+        """Update the comments; a change readers may see changes the reads'
+        validators (see :mod:`wagtail_dvt.versions`), as a save does."""
+        from .versions import record_change
+
+        if PUBLIC_COLUMNS.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        page_ids = set(self.values_list("page_id", flat=True).distinct())
+        updated = super().update(**kwargs)
+        record_change(page_ids, self.db)
+        return updated
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .versions import record_change
+
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if not PUBLIC_COLUMNS.isdisjoint(fields):
+            record_change({obj.page_id for obj in objs}, self.db)
+        return updated
+
+
+#: The columns of a comment that what readers see depends on: changing any of
+#: them changes the reads' validators.
+PUBLIC_COLUMNS = frozenset(
+    [
+        "page",
+        "page_id",
+        "status",
+        "author_name",
+        "body",
+        "posted_at",
+        "parent",
+        "parent_id",
+        "user",
+        "user_id",
+        "thread_id",
+        "level",
+        "path",
+        "removed",
+    ]
+)
 
 
 class Comment(models.Model):
@@ -749,3 +796,4 @@ from .comments.subscriptions import MailSuppression, ReplyMailState  # noqa: E40
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401
+from .versions import ArticleChange  # noqa: E402, F401

@@ -32,9 +32,9 @@ from ..api_fields import api_time
 from ..comments.admission import CommentRefused, InvalidComment
 from ..conditional import (
     api_headers,
-    article_validator,
-    listing_validator,
-    matches,
+    article_validators,
+    fresh,
+    listing_validators,
     not_modified,
 )
 from ..models import (
@@ -158,19 +158,19 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
         return page.specific
 
     def detail_view(self, request, pk):
-        """Wagtail's detail, with an ETag and a 304 for an article.
+        """Wagtail's detail, with an ETag, a Last-Modified and 304s for an article.
 
-        The validator comes from the page and the embedded comments' rows,
-        read once for both: a 304 serializes nothing.
+        The validators come from the page and its comments' change time: a
+        304 reads no comment and serializes nothing.
         """
         instance = self.get_object()
-        validator, tags = article_validator(instance)
-        if matches(request, validator):
-            return not_modified(validator, tags=tags, request=request)
+        validators, tags = article_validators(instance, request)
+        if fresh(request, validators):
+            return not_modified(validators, tags=tags, request=request)
         response = Response(self.get_serializer(instance).data)
-        if validator is None:
+        if validators is None:
             return response  # Not an article: as Wagtail answers it.
-        return api_headers(response, validator, tags=tags, request=request)
+        return api_headers(response, validators, tags=tags, request=request)
 
 
 class ArticleReferenceField(Field):
@@ -473,12 +473,12 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         filters = CommentsFilter.read_filters(request)
         paginator = self.paginator
         paginator.read_page(request)
+        validators, tags = listing_validators(request, filters["article"])
+        if fresh(request, validators):
+            return not_modified(validators, tags=tags)
         page = listing.comments_page(
             request, offset=paginator.offset, limit=paginator.limit, **filters
         )
-        validator, tags = listing_validator(page, filters)
-        if matches(request, validator):
-            return not_modified(validator, tags=tags)
         paginator.total_count = page.total_count
         router = request.wagtailapi_router
         items = listing.items(
@@ -495,7 +495,7 @@ class CommentsAPIViewSet(BaseAPIViewSet):
         for item in items:
             item["posted_at"] = listing.drf_datetime(item["posted_at"])
         response = paginator.get_paginated_response(items)
-        return api_headers(response, validator, tags=tags)
+        return api_headers(response, validators, tags=tags)
 
     def get_renderer_context(self):
         # Compact JSON, as API v3 writes it: Wagtail's v2 endpoints indent

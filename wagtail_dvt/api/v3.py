@@ -29,7 +29,7 @@ from wagtail.api.v3.errors import PROBLEM_JSON, problem_response
 from ..api_fields import V3_PAGE_DETAIL, api_time
 from ..comments.admission import CommentRefused, InvalidComment
 from ..comments.reports import ReportReason
-from ..conditional import api_headers, listing_validator, matches, not_modified
+from ..conditional import api_headers, fresh, listing_validators, not_modified
 from ..conf import get_setting
 from ..models import (
     ArticlePageMixin,
@@ -503,6 +503,9 @@ def list_comments(
     ``next`` and ``previous`` link to the neighbouring pages.
     """
     offset, limit = pagination.offset, pagination.limit
+    validators, tags = listing_validators(request, filters.article)
+    if fresh(request, validators):
+        return not_modified(validators, tags=tags)
     page = listing.comments_page(
         request,
         offset=offset,
@@ -513,9 +516,6 @@ def list_comments(
         posted_before=filters.posted_before and as_moment(filters.posted_before),
         order=filters.order,
     )
-    validator, tags = listing_validator(page, {"article": filters.article})
-    if matches(request, validator):
-        return not_modified(validator, tags=tags)
     # Built from value rows, not validated item by item: the schema above
     # documents the shape, which tests check against the detail's.
     items = listing.items(
@@ -539,7 +539,7 @@ def list_comments(
         renderer.render(request, body, response_status=200),
         content_type=f"{renderer.media_type}; charset={renderer.charset}",
     )
-    return api_headers(response, validator, tags=tags)
+    return api_headers(response, validators, tags=tags)
 
 
 # Before the detail route, whose "{comment_id}" would match "token".
