@@ -13,18 +13,21 @@ Two setups, through real requests, real commits and real SMTP sockets:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import purge_recorder
 import pytest
 from django.core.signals import request_finished
 from django.db import connection
+from django.utils import timezone
 from dvt_testing import make_article
 from dvt_testing import post_comment_form as post_form
 from smtp_servers import HangingServer, RecordingServer, mail_settings
@@ -35,7 +38,7 @@ from wagtail_dvt.comments.notifications import (
     message_id,
     notify_interval,
 )
-from wagtail_dvt.models import Comment
+from wagtail_dvt.models import Comment, MailBatch, MailDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -240,6 +243,8 @@ def worker_site(settings, tmp_path):
         "NOTIFY_INTERVAL": 2,
         "MAIL_RETRY_DELAYS": [0.2, 0.2],
         "MAIL_TIMEOUT": 30,
+        # A killed worker's batch is resumed this long after its last renewal.
+        "MAIL_LEASE": 3,
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.WAGTAIL_DVT = wagtail_dvt
@@ -328,46 +333,86 @@ def test_a_refused_batch_is_retried_and_marked_sent_only_once_accepted(
         server.release.set()
         # Held, then refused; the second retry is accepted.
         wait_for(lambda: server.attempts == 3)
+        wait_for(lambda: MailBatch.objects.filter(closed_at__isnull=False).exists())
         wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
     finally:
         server.close()
-    assert task_rows().count() == 3  # the post's task and two retries
+    # The post's attempt and two retries, each of which set a watch.
+    assert task_rows().count() == 6
+    assert MailBatch.objects.get().attempts == 3
     assert len(server.messages) == 1
     assert Comment.objects.get().announced_at is not None
+
+
+def kill_mid_batch(client, article, worker_site, server):
+    """Post, let a worker send the first moderator's message, kill it in the
+    second's, and answer the held session only once the worker is dead."""
+    post_form(client, article, "Before the crash.")
+    worker = worker_site(server)
+    wait_for(server.held.is_set)
+    # The first message's delivery is committed before the second is sent.
+    (delivered,) = MailDelivery.objects.all()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    server.hold_at = None
+    server.release.set()
+    assert Comment.objects.get().announced_at is None
+    return delivered
+
+
+def assert_each_moderator_mailed_once(server, moderators, delivered):
+    comment = Comment.objects.get()
+    assert comment.announced_at is not None
+    assert sorted(message["To"] for message in server.messages) == moderators
+    for message in server.messages:
+        assert "Before the crash." in message.get_payload()
+        assert header(message, "Message-ID") == message_id([comment.pk], message["To"])
+    assert delivered.message_id == message_id([comment.pk], delivered.recipient)
+    assert sorted(MailDelivery.objects.values_list("recipient", flat=True)) == (
+        moderators
+    )
+    batch = MailBatch.objects.get()
+    assert batch.closed_at is not None
+    assert batch.attempts == 2
 
 
 @needs_postgres
 def test_a_batch_survives_its_worker_being_killed(
     client, article, moderators, worker_site
 ):
-    # The first moderator's message is accepted, the second held forever.
+    # The first moderator's message is accepted, the second held unanswered.
     server = RecordingServer(hold_at=1)
     try:
-        post_form(client, article, "Before the crash.")
-        worker = worker_site(server)
-        wait_for(server.held.is_set)
-        # Meanwhile another reader posts: a batch is scheduled for the
-        # interval's end.
-        post_form(client, article, "During the crash.")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        assert not Comment.objects.filter(announced_at__isnull=False).exists()
-
-        server.hold_at = None
-        server.release.set()
+        delivered = kill_mid_batch(client, article, worker_site, server)
+        # Nobody posts again: the watch set when the batch was taken resumes
+        # it once the dead worker's lease ends, and skips whom it reached.
         worker_site(server)
-        wait_for(lambda: not Comment.objects.filter(announced_at=None).exists())
+        wait_for(lambda: Comment.objects.get().announced_at is not None)
     finally:
         server.close()
-    first = server.messages[0]
-    later = server.messages[1:]
-    assert sorted(message["To"] for message in later) == moderators
-    for message in later:
-        assert "Before the crash." in message.get_payload()
-        assert "During the crash." in message.get_payload()
-    # The message accepted before the crash was for the first comment only.
-    assert "During the crash." not in first.get_payload()
-    assert batch_due_at() is not None
+    assert_each_moderator_mailed_once(server, moderators, delivered)
+
+
+@needs_postgres
+def test_the_command_resumes_a_killed_workers_batch(
+    client, article, moderators, worker_site, settings
+):
+    import time_machine
+    from django.core.management import call_command
+
+    server = RecordingServer(hold_at=1)
+    try:
+        delivered = kill_mid_batch(client, article, worker_site, server)
+        for name, value in mail_settings(server.port, 30).items():
+            setattr(settings, name, value)
+        # No worker: cron's command, once the lease has ended.
+        call_command("send_comment_notifications", stdout=io.StringIO())
+        assert len(server.messages) == 1  # the lease still holds
+        with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+            call_command("send_comment_notifications", stdout=io.StringIO())
+    finally:
+        server.close()
+    assert_each_moderator_mailed_once(server, moderators, delivered)
 
 
 @needs_postgres
@@ -378,10 +423,11 @@ def test_retries_are_bounded(client, article, django_user_model, worker_site):
         post_form(client, article, "Never accepted.")
         worker_site(server)
         wait_for(lambda: server.attempts == 3)
+        wait_for(lambda: MailBatch.objects.filter(closed_at__isnull=False).exists())
         wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
     finally:
         server.close()
     # The post's attempt and MAIL_RETRY_DELAYS' two retries, then no more.
-    assert task_rows().count() == 3
+    assert MailBatch.objects.get().attempts == 3
     assert server.attempts == 3
     assert Comment.objects.get().announced_at is None

@@ -703,6 +703,7 @@ class ModeratorNotificationState(models.Model):
 
 # Models of their own modules, imported here so that Django registers them.
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
+from .comments.mail import MailBatch, MailDelivery  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401
