@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from django.db import connection
 from django.utils import timezone
 from dvt_testing import make_article
 from dvt_testing import post_comment_form as post_form
-from smtp_servers import HangingServer, RecordingServer, mail_settings
+from smtp_servers import HangingServer, RecordingServer, free_port, mail_settings
 
 from wagtail_dvt import background
 from wagtail_dvt.comments.notifications import (
@@ -224,6 +225,7 @@ needs_postgres = pytest.mark.skipif(
 )
 ROOT = Path(__file__).resolve().parent.parent
 SEND_TASK = "wagtail_dvt.tasks.send_moderator_notifications"
+DB_WORKER = ["db_worker", "--interval", "0.05", "--no-startup-delay"]
 
 
 def wait_for(condition, timeout=20, what="the worker"):
@@ -251,7 +253,7 @@ def worker_site(settings, tmp_path):
     processes = []
     logs = contextlib.ExitStack()
 
-    def start(server):
+    def start(server, command=DB_WORKER, **extra_env):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings_worker",
@@ -262,18 +264,11 @@ def worker_site(settings, tmp_path):
             "WAGTAIL_DVT_WORKER_DB": connection.settings_dict["NAME"],
             "WAGTAIL_DVT_WORKER_SMTP_PORT": str(server.port),
             "WAGTAIL_DVT_WORKER_SETTINGS": json.dumps(wagtail_dvt),
+            **extra_env,
         }
         log = logs.enter_context(open(tmp_path / f"worker{len(processes)}.log", "w"))
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "django",
-                "db_worker",
-                "--interval",
-                "0.05",
-                "--no-startup-delay",
-            ],
+        process = subprocess.Popen(  # noqa: S603 (our own command line)
+            [sys.executable, "-m", "django", *command],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -284,10 +279,19 @@ def worker_site(settings, tmp_path):
 
     yield start
     for process in processes:
-        if process.poll() is None:
+        stop(process)
+    logs.close()
+
+
+def stop(process):
+    """End a process the test started, and its children (RQ's work horse)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
-    logs.close()
 
 
 def task_rows():
@@ -431,3 +435,67 @@ def test_retries_are_bounded(client, article, django_user_model, worker_site):
     assert MailBatch.objects.get().attempts == 3
     assert server.attempts == 3
     assert Comment.objects.get().announced_at is None
+
+
+# -- RQ: django-tasks-rq's worker on a real Redis -----------------------------
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of our own on a free loopback port, for one test."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+
+    def answers():
+        try:
+            return client.ping()
+        except RedisDown:
+            return False
+
+    try:
+        wait_for(answers, what="redis-server")
+        yield url
+    finally:
+        client.close()
+        stop(server)
+
+
+@needs_postgres
+def test_an_rq_worker_sends_and_retries_what_posts_enqueue(
+    client, article, moderators, worker_site, redis_url, settings
+):
+    settings.RQ_QUEUES = {"default": {"URL": redis_url}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    # Refused once: the retry is deferred, which RQ's scheduler runs.
+    server = RecordingServer(refuse=1)
+    try:
+        assert post_form(client, article, "For RQ.").status_code == 303
+        assert Comment.objects.get().announced_at is None
+        worker_site(
+            server,
+            ["rqworker", "default", "--job-class", "django_tasks_rq.Job"]
+            + ["--with-scheduler"],
+            WAGTAIL_DVT_WORKER_REDIS_URL=redis_url,
+        )
+        wait_for(lambda: Comment.objects.get().announced_at is not None)
+    finally:
+        server.close()
+    comment = Comment.objects.get()
+    assert server.attempts == 3  # refused, then one message per moderator
+    assert sorted(message["To"] for message in server.messages) == moderators
+    for message in server.messages:
+        assert header(message, "Message-ID") == message_id([comment.pk], message["To"])
