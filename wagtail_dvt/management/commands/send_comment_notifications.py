@@ -7,8 +7,9 @@ from wagtail_dvt.conf import get_setting
 class Command(BaseCommand):
     help = (
         "Email moderators the reader comments waiting for moderation, if "
-        "NOTIFY_INTERVAL has passed since the last batch. Run it from cron at "
-        "least once per interval."
+        "NOTIFY_INTERVAL has passed since the last batch, and resume a batch "
+        "whose sender died once its MAIL_LEASE has ended. Run it from cron at "
+        "least once per interval on a site without a task worker."
     )
 
     def handle(self, *args, **options):
