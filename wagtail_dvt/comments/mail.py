@@ -43,7 +43,7 @@ KEEP_CLOSED = timedelta(days=7)
 class MailBatch(models.Model):
     """One batch of notification mail: what it lists, to whom, who holds it."""
 
-    kind = models.CharField(_("kind"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=100)
     item_ids = models.JSONField(_("item ids"), default=list)
     recipients = models.JSONField(_("recipients"), default=list)
     created_at = models.DateTimeField(_("created at"))

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='MailBatch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='kind')),
+                ('kind', models.CharField(max_length=100, verbose_name='kind')),
                 ('item_ids', models.JSONField(default=list, verbose_name='item ids')),
                 ('recipients', models.JSONField(default=list, verbose_name='recipients')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
