@@ -239,3 +239,58 @@ def test_the_next_batch_is_due_exactly_one_interval_after_the_last(
     clock.shift(0.001)
     assert "Announced 1 comment(s) in 2 email(s)" in run_command()
     assert len(mailoutbox) == 4
+
+
+# -- A batch is retried per moderator, then given up ---------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback that refuses what the test says."""
+    from smtp_servers import RecordingServer, mail_settings
+
+    server = RecordingServer()
+    for name, value in mail_settings(server.port, 5).items():
+        setattr(settings, name, value)
+    settings.WAGTAIL_DVT = {"MAIL_RETRY_DELAYS": [60]}
+    yield server
+    server.close()
+
+
+def test_a_refused_moderator_is_retried_alone(article, moderators, smtp_server):
+    from wagtail_dvt.models import MailDelivery
+
+    comment = Comment.objects.create(page=article, author_name="Ann", body="Hi")
+    smtp_server.refuse = 1  # the first message, to mod@example.com
+    now = timezone.now()
+    first = send_due_notifications(now=now)
+    assert (first.comments, first.emails, first.failed) == (0, 1, 1)
+    assert list(MailDelivery.objects.values_list("recipient", flat=True)) == [
+        "root@example.com"
+    ]
+    comment.refresh_from_db()
+    assert comment.announced_at is None  # not every moderator was told yet
+    # Not before the retry's delay; then only the moderator not reached.
+    assert send_due_notifications(now=now + timedelta(seconds=59)).emails == 0
+    retry = send_due_notifications(now=now + timedelta(seconds=60))
+    assert (retry.comments, retry.emails) == (1, 1)
+    assert sorted(message["To"] for message in smtp_server.messages) == MODERATORS
+    comment.refresh_from_db()
+    assert comment.announced_at == now + timedelta(seconds=60)
+
+
+def test_a_batch_is_given_up_after_the_last_retry(article, moderators, smtp_server):
+    from wagtail_dvt.models import MailBatch
+
+    Comment.objects.create(page=article, author_name="Ann", body="Hi")
+    smtp_server.refuse = 100
+    now = timezone.now()
+    send_due_notifications(now=now)
+    send_due_notifications(now=now + timedelta(seconds=60))
+    assert smtp_server.attempts == 4
+    batch = MailBatch.objects.get()
+    assert (batch.attempts, batch.closed_at) == (2, now + timedelta(seconds=60))
+    # Closed: nothing more until the next interval, and the comment waits.
+    send_due_notifications(now=now + timedelta(seconds=120))
+    assert smtp_server.attempts == 4
+    assert Comment.objects.get().announced_at is None

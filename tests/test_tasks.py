@@ -13,21 +13,25 @@ Two setups, through real requests, real commits and real SMTP sockets:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import purge_recorder
 import pytest
 from django.core.signals import request_finished
 from django.db import connection
+from django.utils import timezone
 from dvt_testing import make_article
 from dvt_testing import post_comment_form as post_form
-from smtp_servers import HangingServer, RecordingServer, mail_settings
+from smtp_servers import HangingServer, RecordingServer, free_port, mail_settings
 
 from wagtail_dvt import background
 from wagtail_dvt.comments.notifications import (
@@ -35,7 +39,7 @@ from wagtail_dvt.comments.notifications import (
     message_id,
     notify_interval,
 )
-from wagtail_dvt.models import Comment
+from wagtail_dvt.models import Comment, MailBatch, MailDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -68,6 +72,16 @@ def post_api(client, article, body):
 def header(message, name):
     """A header's value, unfolded."""
     return "".join(message[name].split())
+
+
+def assert_each_moderator_mailed_once(server, moderators, text):
+    """One message per moderator about the one comment, with its stable id."""
+    comment = Comment.objects.get()
+    assert comment.announced_at is not None
+    assert sorted(message["To"] for message in server.messages) == moderators
+    for message in server.messages:
+        assert text in message.get_payload()
+        assert header(message, "Message-ID") == message_id([comment.pk], message["To"])
 
 
 # -- A fresh site: no TASKS setting --------------------------------------------
@@ -153,12 +167,7 @@ def test_mail_reaches_a_working_server_within_seconds(
         assert background.wait_until_idle(30)
     finally:
         server.close()
-    comment = Comment.objects.get()
-    assert comment.announced_at is not None
-    assert sorted(message["To"] for message in server.messages) == moderators
-    for message in server.messages:
-        assert "Hello moderators." in message.get_payload()
-        assert header(message, "Message-ID") == message_id([comment.pk], message["To"])
+    assert_each_moderator_mailed_once(server, moderators, "Hello moderators.")
 
 
 def test_purges_and_comments_changed_run_after_the_response(
@@ -221,6 +230,7 @@ needs_postgres = pytest.mark.skipif(
 )
 ROOT = Path(__file__).resolve().parent.parent
 SEND_TASK = "wagtail_dvt.tasks.send_moderator_notifications"
+DB_WORKER = ["db_worker", "--interval", "0.05", "--no-startup-delay"]
 
 
 def wait_for(condition, timeout=20, what="the worker"):
@@ -240,13 +250,15 @@ def worker_site(settings, tmp_path):
         "NOTIFY_INTERVAL": 2,
         "MAIL_RETRY_DELAYS": [0.2, 0.2],
         "MAIL_TIMEOUT": 30,
+        # A killed worker's batch is resumed this long after its last renewal.
+        "MAIL_LEASE": 3,
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.WAGTAIL_DVT = wagtail_dvt
     processes = []
     logs = contextlib.ExitStack()
 
-    def start(server):
+    def start(server, command=DB_WORKER, **extra_env):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings_worker",
@@ -257,18 +269,11 @@ def worker_site(settings, tmp_path):
             "WAGTAIL_DVT_WORKER_DB": connection.settings_dict["NAME"],
             "WAGTAIL_DVT_WORKER_SMTP_PORT": str(server.port),
             "WAGTAIL_DVT_WORKER_SETTINGS": json.dumps(wagtail_dvt),
+            **extra_env,
         }
         log = logs.enter_context(open(tmp_path / f"worker{len(processes)}.log", "w"))
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "django",
-                "db_worker",
-                "--interval",
-                "0.05",
-                "--no-startup-delay",
-            ],
+        process = subprocess.Popen(  # noqa: S603 (our own command line)
+            [sys.executable, "-m", "django", *command],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -279,10 +284,19 @@ def worker_site(settings, tmp_path):
 
     yield start
     for process in processes:
-        if process.poll() is None:
+        stop(process)
+    logs.close()
+
+
+def stop(process):
+    """End a process the test started, and its children (RQ's work horse)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
-    logs.close()
 
 
 def task_rows():
@@ -303,11 +317,7 @@ def test_a_worker_sends_what_posts_enqueue(client, article, moderators, worker_s
         wait_for(lambda: Comment.objects.get().announced_at is not None)
     finally:
         server.close()
-    comment = Comment.objects.get()
-    assert sorted(message["To"] for message in server.messages) == moderators
-    for message in server.messages:
-        assert "For the worker." in message.get_payload()
-        assert header(message, "Message-ID") == message_id([comment.pk], message["To"])
+    assert_each_moderator_mailed_once(server, moderators, "For the worker.")
 
 
 @needs_postgres
@@ -328,46 +338,86 @@ def test_a_refused_batch_is_retried_and_marked_sent_only_once_accepted(
         server.release.set()
         # Held, then refused; the second retry is accepted.
         wait_for(lambda: server.attempts == 3)
+        wait_for(lambda: MailBatch.objects.filter(closed_at__isnull=False).exists())
         wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
     finally:
         server.close()
-    assert task_rows().count() == 3  # the post's task and two retries
+    # The post's attempt and two retries, each of which set a watch.
+    assert task_rows().count() == 6
+    assert MailBatch.objects.get().attempts == 3
     assert len(server.messages) == 1
     assert Comment.objects.get().announced_at is not None
+
+
+def kill_mid_batch(client, article, worker_site, server):
+    """Post, let a worker send the first moderator's message, kill it in the
+    second's, and answer the held session only once the worker is dead."""
+    post_form(client, article, "Before the crash.")
+    worker = worker_site(server)
+    wait_for(server.held.is_set)
+    # The first message's delivery is committed before the second is sent.
+    (delivered,) = MailDelivery.objects.all()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    server.hold_at = None
+    server.release.set()
+    assert Comment.objects.get().announced_at is None
+    return delivered
+
+
+def assert_resumed_without_resending(server, moderators, delivered):
+    """Each moderator mailed once: the one reached before the kill not again."""
+    assert_each_moderator_mailed_once(server, moderators, "Before the crash.")
+    comment = Comment.objects.get()
+    assert delivered.message_id == message_id([comment.pk], delivered.recipient)
+    assert sorted(MailDelivery.objects.values_list("recipient", flat=True)) == (
+        moderators
+    )
+    batch = MailBatch.objects.get()
+    assert batch.closed_at is not None
+    assert batch.attempts == 2
 
 
 @needs_postgres
 def test_a_batch_survives_its_worker_being_killed(
     client, article, moderators, worker_site
 ):
-    # The first moderator's message is accepted, the second held forever.
+    # The first moderator's message is accepted, the second held unanswered.
     server = RecordingServer(hold_at=1)
     try:
-        post_form(client, article, "Before the crash.")
-        worker = worker_site(server)
-        wait_for(server.held.is_set)
-        # Meanwhile another reader posts: a batch is scheduled for the
-        # interval's end.
-        post_form(client, article, "During the crash.")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        assert not Comment.objects.filter(announced_at__isnull=False).exists()
-
-        server.hold_at = None
-        server.release.set()
+        delivered = kill_mid_batch(client, article, worker_site, server)
+        # Nobody posts again: the watch set when the batch was taken resumes
+        # it once the dead worker's lease ends, and skips whom it reached.
         worker_site(server)
-        wait_for(lambda: not Comment.objects.filter(announced_at=None).exists())
+        wait_for(lambda: Comment.objects.get().announced_at is not None)
     finally:
         server.close()
-    first = server.messages[0]
-    later = server.messages[1:]
-    assert sorted(message["To"] for message in later) == moderators
-    for message in later:
-        assert "Before the crash." in message.get_payload()
-        assert "During the crash." in message.get_payload()
-    # The message accepted before the crash was for the first comment only.
-    assert "During the crash." not in first.get_payload()
-    assert batch_due_at() is not None
+    assert_resumed_without_resending(server, moderators, delivered)
+
+
+@needs_postgres
+def test_the_command_resumes_a_killed_workers_batch(
+    client, article, moderators, worker_site, settings
+):
+    import time_machine
+    from django.core.management import call_command
+
+    server = RecordingServer(hold_at=1)
+    try:
+        delivered = kill_mid_batch(client, article, worker_site, server)
+        for name, value in mail_settings(server.port, 30).items():
+            setattr(settings, name, value)
+        # No worker: cron's command, once the lease has ended.
+        # While the lease holds (the worker renewed it after this delivery),
+        # nothing is sent.
+        with time_machine.travel(delivered.accepted_at):
+            call_command("send_comment_notifications", stdout=io.StringIO())
+        assert len(server.messages) == 1
+        with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+            call_command("send_comment_notifications", stdout=io.StringIO())
+    finally:
+        server.close()
+    assert_resumed_without_resending(server, moderators, delivered)
 
 
 @needs_postgres
@@ -378,10 +428,72 @@ def test_retries_are_bounded(client, article, django_user_model, worker_site):
         post_form(client, article, "Never accepted.")
         worker_site(server)
         wait_for(lambda: server.attempts == 3)
+        wait_for(lambda: MailBatch.objects.filter(closed_at__isnull=False).exists())
         wait_for(lambda: not task_rows().exclude(status="SUCCESSFUL").exists())
     finally:
         server.close()
     # The post's attempt and MAIL_RETRY_DELAYS' two retries, then no more.
-    assert task_rows().count() == 3
+    assert MailBatch.objects.get().attempts == 3
     assert server.attempts == 3
     assert Comment.objects.get().announced_at is None
+
+
+# -- RQ: django-tasks-rq's worker on a real Redis -----------------------------
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of our own on a free loopback port, for one test."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+
+    def answers():
+        try:
+            return client.ping()
+        except RedisDown:
+            return False
+
+    try:
+        wait_for(answers, what="redis-server")
+        yield url
+    finally:
+        client.close()
+        stop(server)
+
+
+@needs_postgres
+def test_an_rq_worker_sends_and_retries_what_posts_enqueue(
+    client, article, moderators, worker_site, redis_url, settings
+):
+    settings.RQ_QUEUES = {"default": {"URL": redis_url}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    # Refused once: the retry is deferred, which RQ's scheduler runs.
+    server = RecordingServer(refuse=1)
+    try:
+        assert post_form(client, article, "For RQ.").status_code == 303
+        assert Comment.objects.get().announced_at is None
+        worker_site(
+            server,
+            ["rqworker", "default", "--job-class", "django_tasks_rq.Job"]
+            + ["--with-scheduler"],
+            WAGTAIL_DVT_WORKER_REDIS_URL=redis_url,
+        )
+        wait_for(lambda: Comment.objects.get().announced_at is not None)
+    finally:
+        server.close()
+    assert server.attempts == 3  # refused, then one message per moderator
+    assert_each_moderator_mailed_once(server, moderators, "For RQ.")

@@ -40,11 +40,15 @@ _idle.set()
 _thread: threading.Thread | None = None
 
 
-def dispatch_on_commit(task_, *args, run_after=None) -> None:
+def enqueue_on_commit(task_, *args, run_after=None) -> None:
     """Enqueue ``task_(*args)`` once the transaction commits, off the request.
 
-    ``run_after`` defers it, on a backend that can (see :func:`can_defer`).
-    Nothing that goes wrong here reaches the reader: it is logged.
+    The one way the plugin hands work to a task: a worker must not look for
+    rows that are not committed yet, nothing is enqueued for a transaction
+    that rolls back, and the task never runs in a reader's request (see
+    :func:`dispatch`). ``run_after`` defers it, on a backend that can (see
+    :func:`can_defer`). Nothing that goes wrong here reaches the reader: it
+    is logged.
     """
 
     # A named function, not functools.partial: before Django 6.1,

@@ -268,12 +268,11 @@ def _article_saved(sender, instance, using, **kwargs):
 def _article_published(sender, instance, **kwargs):
     # Wagtail purges the page URLs itself; comment pages and the API's are ours.
     if isinstance(instance, ArticlePageMixin):
-        from .background import dispatch_on_commit
-
-        record_change([instance.pk])
+        from .background import enqueue_on_commit
         from .tasks import purge_article_cache
 
-        dispatch_on_commit(purge_article_cache, instance.pk, False)
+        record_change([instance.pk])
+        enqueue_on_commit(purge_article_cache, instance.pk, False)
 
 
 def _pages_moved_or_restricted(sender, instance, **kwargs):

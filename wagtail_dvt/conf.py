@@ -83,6 +83,11 @@ DEFAULTS = {
     # never answered, with a worker that runs deferred tasks; after the last,
     # the comments wait for the next batch.
     "MAIL_RETRY_DELAYS": [60, 300, 900],
+    # Seconds a sender holds a batch of mail without renewing its lease (it
+    # renews it before each message): a batch whose sender died goes again
+    # once it ends. Keep it well above what one message can take, several
+    # MAIL_TIMEOUTs.
+    "MAIL_LEASE": 120,
     # Age limits, in seconds, of the signed token in the page's comment form:
     # faster posts are bots, older forms have expired.
     "FORM_TOKEN_MIN_AGE": 2,

@@ -791,6 +791,7 @@ class ModeratorNotificationState(models.Model):
 
 # Models of their own modules, imported here so that Django registers them.
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
+from .comments.mail import MailBatch, MailDelivery  # noqa: E402, F401
 from .comments.reports import CommentReport  # noqa: E402, F401
 from .comments.subscriptions import MailSuppression, ReplyMailState  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401

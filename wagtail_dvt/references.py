@@ -69,7 +69,8 @@ def references_updated_without_comments(article, *, raw=False):
     with disable_reference_index_auto_update():
         yield
     if not raw:
-        from .tasks import enqueue_on_commit, update_article_references
+        from .background import enqueue_on_commit
+        from .tasks import update_article_references
 
         meta = article._meta
         enqueue_on_commit(

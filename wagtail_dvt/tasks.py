@@ -4,38 +4,27 @@ Through the ``django_tasks`` backport, on every supported Django, as Wagtail's
 own ``wagtail/tasks.py`` does: on Django 6 too, ``TASKS`` names backends of
 ``django_tasks`` (``django_tasks.backends.immediate.ImmediateBackend`` by
 default, or a worker's such as ``django_tasks_db``). Each task takes ids, never
-objects, and is idempotent, so that a worker may retry it. The reader-facing
-side effects are enqueued through :mod:`wagtail_dvt.background`, which never
-runs them in the request, whatever the backend.
+objects, and is idempotent, so that a worker may retry it. Each is enqueued
+through
+:func:`wagtail_dvt.background.enqueue_on_commit`, which never runs them in the
+request, whatever the backend.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django_tasks import task
 
 
-def enqueue_on_commit(task_, *args, **kwargs) -> None:
-    """Enqueue ``task_`` once the current transaction commits, or at once.
-
-    A worker must not look for rows that are not committed yet, and nothing is
-    enqueued for a transaction that rolls back.
-    """
-
-    # A named function, not functools.partial: before Django 6.1, on_commit
-    # crashes while logging a failing partial.
-    def enqueue():
-        task_.enqueue(*args, **kwargs)
-
-    transaction.on_commit(enqueue)
-
-
 @task()
-def send_moderator_notifications(attempt: int = 0) -> None:
-    """Email moderators the waiting comments, if a batch is due; retry a failure."""
+def send_moderator_notifications(batch_id: int | None = None) -> None:
+    """Email moderators the waiting comments, if a batch is due; retry a failure.
+
+    With ``batch_id``: watch that batch's sender, and resume the batch if
+    the sender died (its lease ended).
+    """
     from .comments.notifications import run_batch
 
-    run_batch(attempt)
+    run_batch(batch_id)
 
 
 @task()

@@ -270,7 +270,8 @@ class ConfirmView(ImportersOnlyMixin, OwnJobMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, job_id):
-        from ..tasks import enqueue_on_commit, run_import_job
+        from ..background import enqueue_on_commit
+        from ..tasks import run_import_job
 
         with transaction.atomic():
             job = self.get_job()

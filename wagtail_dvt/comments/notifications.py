@@ -15,14 +15,17 @@ A batch is sent by :func:`send_due_notifications`, which runs
 
 The interval is claimed with a conditional update of one row
 (:class:`~wagtail_dvt.models.ModeratorNotificationState`), so two processes
-never both send. Each comment is marked ``announced_at`` only once a message
-listing it was accepted by the mail server: if the server cannot be reached,
-refuses the batch, or does not answer within ``MAIL_TIMEOUT`` seconds, the
-failure is logged, the claim is released and the task retries after each of
-``MAIL_RETRY_DELAYS``; then the comments wait for the next batch. If the
-process dies while sending, they wait for the next batch too, and messages
-already accepted go again with the same ``Message-ID``, so that mail systems
-can drop the duplicate.
+never both open a batch. The batch itself is a :class:`~.mail.MailBatch`:
+its comments and moderators are fixed when it opens, its sender holds it
+under a lease, and each message the server accepted is recorded at once
+(:mod:`.mail`). If the server cannot be reached, refuses a message, or does
+not answer within ``MAIL_TIMEOUT`` seconds, the failure is logged and the
+batch is retried, for the moderators not yet reached, after each of
+``MAIL_RETRY_DELAYS``. If the process dies while sending, the batch is
+resumed once its lease ends: by the watch task set when it was taken, on a
+backend with a worker, else by the next post or the command. Comments are
+marked ``announced_at`` only once the batch is done and reached someone;
+a batch that reached nobody leaves them waiting for the next batch.
 Messages are sent as Wagtail's own notifications are
 (``WAGTAILADMIN_NOTIFICATION_FROM_EMAIL``, an ``Auto-Submitted`` header, each
 moderator's preferred admin language and time zone).
@@ -30,20 +33,17 @@ moderator's preferred admin language and time zone).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
-from urllib.parse import urlsplit
 
-from django import VERSION as DJANGO_VERSION
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -52,6 +52,19 @@ from wagtail.admin.utils import get_admin_base_url
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus, ModeratorNotificationState
+from .mail import (
+    MailBatch,
+    _cap_timeout,
+    claim_batch,
+    deliver,
+    finish,
+    held_until,
+    is_open,
+    mailer,
+    open_batch,
+    open_batch_of,
+    stable_message_id,
+)
 from .subscriptions import MailScope, without_suppressed
 from .text import one_line
 
@@ -59,6 +72,8 @@ logger = logging.getLogger(__name__)
 
 #: The state row's primary key.
 STATE_ID = 1
+#: The moderators' batches in :class:`~.mail.MailBatch`.
+KIND = "moderators"
 #: Most comments an email lists one by one; it counts the rest.
 MAX_LISTED = 50
 #: Longest excerpt of a comment's text in the email, in characters.
@@ -90,13 +105,26 @@ def retry_delays() -> list[timedelta]:
 
 
 def batch_due_at():
-    """When the next batch may go out; None if no batch was ever sent."""
-    last = (
+    """When a batch may go next; None if none was ever sent.
+
+    The end of an open batch's lease (its sender's deadline, or its retry),
+    else one interval after the last batch.
+    """
+    open_lease = MailBatch.objects.filter(
+        kind=KIND, closed_at__isnull=True
+    ).values_list("leased_until")[:1]
+    state = (
         ModeratorNotificationState.objects.filter(pk=STATE_ID)
-        .values_list("last_sent_at", flat=True)
+        .annotate(open_lease=Subquery(open_lease))
+        .values_list("last_sent_at", "open_lease")
         .first()
     )
-    return None if last is None else last + notify_interval()
+    if state is None:
+        return None
+    last_sent_at, open_lease = state
+    if open_lease is not None:
+        return open_lease
+    return None if last_sent_at is None else last_sent_at + notify_interval()
 
 
 def schedule_batch(now=None) -> None:
@@ -117,31 +145,31 @@ def schedule_batch(now=None) -> None:
         dispatch(send_moderator_notifications, run_after=due_at)
 
 
-def run_batch(attempt: int = 0) -> BatchResult:
-    """The task's body: send a due batch; if the server refused it, retry later.
+def run_batch(batch_id=None) -> BatchResult:
+    """The task's body: send or resume a due batch, and come back if needed.
 
-    Retries are bounded by ``MAIL_RETRY_DELAYS`` and need a worker that runs
-    deferred tasks; without one, the released claim lets the next post or
-    the cron command retry.
+    With ``batch_id``, the task is the watch over a batch's sender, set when
+    it took the batch: while the sender is alive (it renews its lease), the
+    watch comes back at the lease's end; once the lease ended, the batch is
+    resumed, so that a worker killed mid-batch loses nothing.
     """
+    if batch_id is not None:
+        renew_by = held_until(batch_id, timezone.now())
+        if renew_by is not None:
+            _come_back(renew_by, batch_id)
+            return BatchResult()
+        if not is_open(batch_id):
+            return BatchResult()  # Done: a watch opens no new batch.
+    return send_due_notifications()
+
+
+def _come_back(when, *args):
+    """Run the task again at ``when``, on a backend with a worker."""
     from ..background import can_defer, dispatch
     from ..tasks import send_moderator_notifications
 
-    delays = retry_delays()
-    retry_in = delays[attempt] if attempt < len(delays) else None
-    result = send_due_notifications(retry_in=retry_in)
-    if (
-        result.failed
-        and not result.emails
-        and retry_in is not None
-        and can_defer(send_moderator_notifications)
-    ):
-        dispatch(
-            send_moderator_notifications,
-            attempt + 1,
-            run_after=timezone.now() + retry_in,
-        )
-    return result
+    if can_defer(send_moderator_notifications):
+        dispatch(send_moderator_notifications, *args, run_after=when)
 
 
 def moderator_emails():
@@ -161,44 +189,37 @@ def waiting_comments():
     ).order_by("posted_at", "pk")
 
 
-def send_due_notifications(now=None, retry_in=None) -> BatchResult:
-    """Email moderators the waiting comments if the interval allows a batch now.
+def send_due_notifications(now=None) -> BatchResult:
+    """Email moderators the waiting comments if a batch may go now.
 
-    Does nothing when ``NOTIFY_MODERATORS`` is off, when no comment waits,
-    when no moderator has an email address, or when a batch went out less than
-    ``NOTIFY_INTERVAL`` ago. Raises nothing for a mail failure: it is logged,
-    and the comments wait for the next batch, which may go ``retry_in`` (a
-    timedelta) after this one rather than a whole interval.
+    First resumes an open batch whose lease ended (its sender died, or its
+    retry is due). Otherwise does nothing when ``NOTIFY_MODERATORS`` is off,
+    when no comment waits, when no moderator has an email address, when a
+    batch is open, or when a batch went out less than ``NOTIFY_INTERVAL``
+    ago. Raises nothing for a mail failure: it is logged, and the batch is
+    retried after each of ``MAIL_RETRY_DELAYS``.
     """
     if not get_setting("NOTIFY_MODERATORS"):
         return BatchResult()
     now = now or timezone.now()
-    # Within the interval, as most posts of a busy day are: one read, not the
-    # waiting comments, the moderators and a claim that could not succeed.
-    if ModeratorNotificationState.objects.filter(
-        pk=STATE_ID, last_sent_at__gt=now - notify_interval()
-    ).exists():
+    batch = claim_batch(KIND, now)
+    if batch is None:
+        batch = _open_due_batch(now)
+    if batch is None:
         return BatchResult()
-    if not waiting_comments().exists():
-        return BatchResult()
-    recipients = without_suppressed(moderator_emails(), MailScope.ALL)
-    if not recipients:
-        return BatchResult()
+    # Should this process die while sending, the watch resumes the batch.
+    _come_back(batch.leased_until, batch.pk)
 
-    if not _claim_batch(now):
-        return BatchResult()
-    ids = list(waiting_comments().values_list("pk", flat=True))
-    if not ids:
-        return BatchResult()
-
-    messages = _messages(ids, recipients)
-    sent, failed = _send(messages)
-    if not sent:
-        # Nobody was told: the comments wait for the next batch.
-        if retry_in is not None:
-            _release_claim(now, min(retry_in, notify_interval()))
-        return BatchResult(0, 0, failed)
-    # Only now: a batch that was not sent stays waiting, whatever happened.
+    ids = batch.item_ids
+    sent, failed = deliver(batch, lambda recipients: _messages(ids, recipients))
+    finished = finish(batch, now, retry_delays())
+    if not finished.closed:
+        if finished.retry_at is not None:
+            _come_back(finished.retry_at)
+        return BatchResult(0, sent, failed)
+    if not finished.reached:
+        return BatchResult(0, 0, failed)  # The comments wait for the next batch.
+    # Only now: a batch that reached nobody stays waiting, whatever happened.
     Comment.objects.filter(pk__in=ids, announced_at__isnull=True).update(
         announced_at=now
     )
@@ -206,14 +227,27 @@ def send_due_notifications(now=None, retry_in=None) -> BatchResult:
     return BatchResult(len(ids), sent, failed)
 
 
+def _open_due_batch(now):
+    # Within the interval, as most posts of a busy day are: one read, not the
+    # waiting comments, the moderators and a claim that could not succeed.
+    if ModeratorNotificationState.objects.filter(
+        pk=STATE_ID, last_sent_at__gt=now - notify_interval()
+    ).exists():
+        return None
+    if open_batch_of(KIND) is not None or not waiting_comments().exists():
+        return None
+    recipients = without_suppressed(moderator_emails(), MailScope.ALL)
+    if not recipients or not _claim_batch(now):
+        return None
+    ids = list(waiting_comments().values_list("pk", flat=True))
+    if not ids:
+        return None
+    return open_batch(KIND, ids, recipients, now)
+
+
 def _claim_batch(now) -> bool:
-    """Take the right to send the batch due at ``now``; False if taken or early."""
+    """Take the right to open the batch due at ``now``; False if taken or early."""
     return claim_interval(ModeratorNotificationState, now, pk=STATE_ID)
-
-
-def _release_claim(now, retry_in):
-    """Let a batch go again ``retry_in`` after the claim made at ``now``."""
-    release_claim(ModeratorNotificationState, now, retry_in, pk=STATE_ID)
 
 
 def claim_interval(model, now, **key) -> bool:
@@ -242,21 +276,14 @@ def release_claim(model, now, retry_in, **key):
     )
 
 
-def message_id(comment_ids, recipient, kind="moderators") -> str:
+def message_id(comment_ids, recipient, kind=KIND) -> str:
     """The same ``Message-ID`` for the same comments sent to the same moderator.
 
     A batch sent again, after a process died between the server's acceptance
     and the commit that records it, is then a duplicate that mail systems
-    can drop. The address is hashed, so that the header does not show it.
+    can drop.
     """
-    key = ",".join(str(pk) for pk in sorted(comment_ids)) + "|" + recipient
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    domain = urlsplit(get_admin_base_url() or "").hostname
-    if not domain:
-        from django.core.mail.utils import DNS_NAME
-
-        domain = str(DNS_NAME)
-    return f"<wagtail-dvt.{kind}.{digest}@{domain}>"
+    return stable_message_id(kind, comment_ids, recipient, get_admin_base_url())
 
 
 def _messages(ids, recipients):
@@ -388,31 +415,3 @@ def _send(messages, audience="moderators"):
             logger.warning("Could not close the mail connection", exc_info=True)
     return sent, failed
 
-
-def _cap_timeout(connection):
-    """Wait at most ``MAIL_TIMEOUT`` seconds on the server, whatever the site set.
-
-    Django's SMTP backend has no timeout unless the site gives one, so a
-    server that accepts connections and never answers held the reader's post
-    for as long as the operating system let it.
-    """
-    limit = get_setting("MAIL_TIMEOUT")
-    if limit is None or not hasattr(connection, "timeout"):
-        return
-    if connection.timeout is None or connection.timeout > limit:
-        connection.timeout = limit
-
-
-def mailer():
-    """The site's default mail connection, taken as its Django version wants.
-
-    Django 6.1 configures mail with ``MAILERS`` and deprecates
-    ``get_connection()``; earlier versions only have the latter.
-    """
-    if DJANGO_VERSION >= (6, 1):
-        from django.core.mail import mailers
-
-        return mailers.default
-    from django.core.mail import get_connection
-
-    return get_connection()

@@ -88,10 +88,10 @@ def replies_published(comments) -> None:
     gets what, so calling it too often costs one query.
     """
     if any(comment.parent_id for comment in comments):
-        from ..background import dispatch_on_commit
+        from ..background import enqueue_on_commit
         from ..tasks import send_reply_notifications
 
-        dispatch_on_commit(send_reply_notifications)
+        enqueue_on_commit(send_reply_notifications)
 
 
 def run_reply_batch(attempt: int = 0) -> ReplyBatchResult:

@@ -24,7 +24,7 @@ def record_existing_comments(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("wagtail_dvt", "0007_comment_threads"),
+        ("wagtail_dvt", "0010_reply_notifications"),
     ]
 
     operations = [

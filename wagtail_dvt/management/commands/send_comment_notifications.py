@@ -8,9 +8,10 @@ from wagtail_dvt.conf import get_setting
 class Command(BaseCommand):
     help = (
         "Email moderators the reader comments waiting for moderation, if "
-        "NOTIFY_INTERVAL has passed since the last batch, and readers who "
-        "opted in the replies due to them. Run it from cron at least once "
-        "per interval."
+        "NOTIFY_INTERVAL has passed since the last batch, readers who opted "
+        "in the replies due to them, and resume a batch whose sender died once "
+        "its MAIL_LEASE has ended. Run it from cron at least once per interval "
+        "on a site without a task worker."
     )
 
     def handle(self, *args, **options):
