@@ -15,6 +15,8 @@ urlpatterns = [
     *api_urlpatterns,
     # RSS and Atom feeds of the Site's latest articles (docs/templates.md).
     path("feeds/", include("wagtail_dvt.seo.urls")),
+    # The confirmation link of a person's data request (docs/privacy.md).
+    path("personal-data/", include("wagtail_dvt.privacy.urls")),
     path("sitemap.xml", sitemap),
 ]
 

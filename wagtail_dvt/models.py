@@ -705,4 +705,5 @@ class ModeratorNotificationState(models.Model):
 from .comments.limits import PostingClient, SpentCommentToken  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
+from .privacy.data_requests import PersonalDataRequest  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401

@@ -72,7 +72,18 @@ def run_import_job(job_id: str) -> None:
 
 @task()
 def prune_personal_data() -> None:
-    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``."""
+    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``, and
+    delete data requests past ``PERSONAL_DATA_REQUEST_RETENTION_DAYS``."""
+    from .privacy.data_requests import prune_old_requests
     from .privacy.retention import prune_client_data
 
     prune_client_data()
+    prune_old_requests()
+
+
+@task()
+def send_personal_data_confirmation(request_id: int) -> None:
+    """Email a data request's person the link that confirms it."""
+    from .privacy.confirmation import send_confirmation
+
+    send_confirmation(request_id)

@@ -176,5 +176,11 @@ class TombstoneSource(PersonalDataSource):
         return self.queryset(email).update(email_hash="")
 
 
+from .data_requests import RequestSource  # noqa: E402
+
 #: Every source, in export order.
-SOURCES: list[PersonalDataSource] = [CommentSource(), TombstoneSource()]
+SOURCES: list[PersonalDataSource] = [
+    CommentSource(),
+    TombstoneSource(),
+    RequestSource(),
+]
