@@ -188,6 +188,7 @@ def test_erase_anonymises_and_keeps_the_conversation(conversation):
         "exported_at": None,
         "comments": [],
         "deleted_comments": [],
+        "data_requests": [],
     }
 
 
