@@ -203,12 +203,17 @@ def test_the_person_confirms_by_the_emailed_link_and_a_moderator_erases(
     assert not entries_holding(EMAIL, "Erin Private", "192.0.2.7")
     # Answered once: a second erasure of the same request is refused.
     assert client.post(erase_url, {"confirm": "1"}).status_code == 302
-    assert ModelLogEntry.objects.filter(
-        action="wagtail_dvt.personal_data_request.complete"
-    ).count() == 1
+    assert (
+        ModelLogEntry.objects.filter(
+            action="wagtail_dvt.personal_data_request.complete"
+        ).count()
+        == 1
+    )
 
 
-def test_a_confirmed_export_downloads_once_and_completes(client, moderator, erins_comment):
+def test_a_confirmed_export_downloads_once_and_completes(
+    client, moderator, erins_comment
+):
     data_request = a_request(RequestStatus.CONFIRMED, RequestKind.EXPORT)
     client.force_login(moderator)
     url = reverse(f"{NAME}:request_download", args=[data_request.pk])
@@ -291,9 +296,7 @@ def test_only_moderators_add_requests(client, users, user):
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_only_moderators_answer_a_confirmed_erasure(
-    client, users, user, erins_comment
-):
+def test_only_moderators_answer_a_confirmed_erasure(client, users, user, erins_comment):
     data_request = a_request(RequestStatus.CONFIRMED)
     url = reverse(f"{NAME}:request_erase", args=[data_request.pk])
 
@@ -362,9 +365,7 @@ def test_the_list_shows_each_request_and_its_status_to_moderators(
     assert "Send the link again" in html
 
 
-def test_an_invalid_request_form_shows_its_errors_and_adds_nothing(
-    client, moderator
-):
+def test_an_invalid_request_form_shows_its_errors_and_adds_nothing(client, moderator):
     client.force_login(moderator)
 
     response = add_request(client, "not an address")
@@ -550,9 +551,7 @@ def test_an_erasure_deletes_the_addresses_pending_and_completed_requests(
     someone_else = a_request(email="someone@example.org")
     client.force_login(moderator)
 
-    client.post(
-        reverse(f"{NAME}:request_erase", args=[answered.pk]), {"confirm": "1"}
-    )
+    client.post(reverse(f"{NAME}:request_erase", args=[answered.pk]), {"confirm": "1"})
 
     assert dict(PersonalDataRequest.objects.values_list("pk", "status")) == {
         answered.pk: RequestStatus.COMPLETED,
@@ -583,9 +582,7 @@ def test_prune_deletes_requests_past_their_retention(db, clock, settings):
     out = call_command_output("prune")
 
     assert "deleted 1 old data request(s)" in out
-    assert list(PersonalDataRequest.objects.values_list("pk", flat=True)) == [
-        recent.pk
-    ]
+    assert list(PersonalDataRequest.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not PersonalDataRequest.objects.filter(pk=old.pk).exists()
 
 
