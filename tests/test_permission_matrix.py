@@ -42,8 +42,8 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from wagtail_dvt.importer.job_runner import create_job
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
-from wagtail_dvt.privacy.confirmation import confirmation_token
 from wagtail_dvt.privacy.data_requests import PersonalDataRequest
+from wagtail_dvt.privacy.links import confirmation_token, export_token
 
 ArticlePage = get_article_model()
 
@@ -427,6 +427,11 @@ def confirmation_link(world):
     return reverse("wagtail_dvt_privacy:confirm", args=[token])
 
 
+def export_link(world):
+    token = export_token(data_request("completed", "export"))
+    return reverse("wagtail_dvt_privacy:export", args=[token])
+
+
 MATRIX = [
     # -- the Comments snippet views --------------------------------------------
     ("listing", GET(LIST), moderators_only(SEES_ALL)),
@@ -493,6 +498,11 @@ MATRIX = [
         moderators_only(ok(302)),
     ),
     (
+        "data request: email a confirmed export",
+        POST(data_request_url("request_email_export", "confirmed", "export")),
+        moderators_only(ok(302)),
+    ),
+    (
         "data request: erase a confirmed request",
         POST(
             data_request_url("request_erase", "confirmed"),
@@ -515,6 +525,8 @@ MATRIX = [
         POST(confirmation_link),
         same_for_all(ok(200)),
     ),
+    # The emailed export link: the data of that one person, for whoever holds it.
+    ("data request export link", GET(export_link), same_for_all(SEES_ALL)),
     (
         "data request confirmation, tampered link",
         POST(const(reverse("wagtail_dvt_privacy:confirm", args=["1:forged:sig"]))),

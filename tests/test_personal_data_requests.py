@@ -27,16 +27,21 @@ from wagtail.models import ModelLogEntry
 from wagtail_dvt import background
 from wagtail_dvt.models import Comment, CommentStatus
 from wagtail_dvt.privacy import export_personal_data
-from wagtail_dvt.privacy.confirmation import confirmation_token, send_confirmation
 from wagtail_dvt.privacy.data_requests import (
     PersonalDataRequest,
     RequestKind,
     RequestStatus,
 )
+from wagtail_dvt.privacy.links import (
+    confirmation_token,
+    export_token,
+    send_confirmation,
+)
 
 EMAIL = "erin@example.org"
 NAME = "wagtail_dvt_personal_data"
 LINK = re.compile(r"http://\S+/personal-data/confirm/[^/\s]+/")
+EXPORT_LINKS = re.compile(r"http://\S+/personal-data/export/[^/\s]+/(?:\?format=csv)?")
 USERS = ("anonymous", "bare_admin", "editor", "moderator", "superuser")
 MODERATORS = ("moderator", "superuser")
 DAY = 24 * 60 * 60
@@ -602,3 +607,143 @@ def call_command_output(*args):
     out = io.StringIO()
     call_command("comment_personal_data", *args, stdout=out)
     return out.getvalue()
+
+
+# -- the export, emailed as a link that expires ----------------------------------
+
+
+def test_a_confirmed_export_is_emailed_as_links_that_download_it(
+    client, moderator, erins_comment
+):
+    data_request = a_request(RequestStatus.CONFIRMED, RequestKind.EXPORT)
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse(f"{NAME}:request_email_export", args=[data_request.pk])
+    )
+
+    assert response.status_code == 302
+    data_request.refresh_from_db()
+    assert data_request.status == RequestStatus.COMPLETED
+    assert (
+        ModelLogEntry.objects.get(
+            action="wagtail_dvt.personal_data_request.complete"
+        ).user_id
+        == moderator.pk
+    )
+    (message,) = mail.outbox
+    assert message.to == [EMAIL]
+    json_link, csv_link = EXPORT_LINKS.findall(message.body)
+    assert csv_link == json_link + "?format=csv"
+    assert EMAIL.split("@")[0] not in json_link
+
+    reader = Client()
+    download = reader.get(json_link)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Referrer-Policy"] == "no-referrer"
+    data = json.loads(download.content)
+    assert [row["name"] for row in data["comments"]] == ["Erin Private"]
+    assert reader.get(csv_link).content.decode().startswith("record,")
+    # Emailing again is refused: the request was answered.
+    client.post(reverse(f"{NAME}:request_email_export", args=[data_request.pk]))
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_only_moderators_email_a_confirmed_export(client, users, user):
+    data_request = a_request(RequestStatus.CONFIRMED, RequestKind.EXPORT)
+
+    response = login(client, users, user).post(
+        reverse(f"{NAME}:request_email_export", args=[data_request.pk])
+    )
+
+    assert response.status_code in (302, 403)
+    data_request.refresh_from_db()
+    if user in MODERATORS:
+        assert (data_request.status, len(mail.outbox)) == (RequestStatus.COMPLETED, 1)
+    else:
+        assert (data_request.status, mail.outbox) == (RequestStatus.CONFIRMED, [])
+
+
+@pytest.mark.parametrize("status", [RequestStatus.PENDING, RequestStatus.COMPLETED])
+def test_an_export_not_confirmed_is_never_emailed(client, moderator, status):
+    data_request = a_request(status, RequestKind.EXPORT)
+    client.force_login(moderator)
+
+    client.post(reverse(f"{NAME}:request_email_export", args=[data_request.pk]))
+
+    assert mail.outbox == []
+    data_request.refresh_from_db()
+    assert data_request.status == status
+
+
+def export_url(token):
+    return reverse("wagtail_dvt_privacy:export", args=[token])
+
+
+def test_an_export_link_expires_after_the_days_the_setting_gives(
+    db, clock, erins_comment
+):
+    data_request = a_request(RequestStatus.COMPLETED, RequestKind.EXPORT)
+    token = export_token(data_request)
+    clock.shift(3 * DAY - 60)
+    assert Client().get(export_url(token)).status_code == 200
+    clock.shift(61)
+
+    response = Client().get(export_url(token))
+
+    assert response.status_code == 410
+    assert "Erin" not in response.content.decode()
+
+
+def test_each_link_works_for_its_own_purpose_only(db, erins_comment):
+    export_request = a_request(RequestStatus.COMPLETED, RequestKind.EXPORT)
+    pending = a_request()
+
+    assert Client().post(confirm_url(export_token(pending))).status_code == 400
+    assert Client().get(export_url(confirmation_token(export_request))).status_code == (
+        400
+    )
+    # An export link of a request that is not (or no longer) an answered export.
+    response = Client().get(export_url(export_token(pending)))
+    assert response.status_code == 410
+    assert "Erin" not in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == RequestStatus.PENDING
+
+
+def test_an_export_link_downloads_nothing_once_the_data_is_erased(db, erins_comment):
+    data_request = a_request(RequestStatus.COMPLETED, RequestKind.EXPORT)
+    token = export_token(data_request)
+    call_command_output("erase", EMAIL, "--yes")
+
+    response = Client().get(export_url(token))
+
+    assert response.status_code == 410
+    assert "Erin" not in response.content.decode()
+
+
+def test_a_refused_export_mail_leaves_the_request_to_answer(
+    client, moderator, settings
+):
+    data_request = a_request(RequestStatus.CONFIRMED, RequestKind.EXPORT)
+    server = RecordingServer(refuse=1)
+    try:
+        for name, value in mail_settings(server.port, timeout=5).items():
+            setattr(settings, name, value)
+        client.force_login(moderator)
+
+        client.post(reverse(f"{NAME}:request_email_export", args=[data_request.pk]))
+    finally:
+        server.close()
+
+    data_request.refresh_from_db()
+    assert (data_request.status, data_request.completed_at) == (
+        RequestStatus.CONFIRMED,
+        None,
+    )
+    assert server.messages == []
+    assert not ModelLogEntry.objects.filter(
+        action="wagtail_dvt.personal_data_request.complete"
+    ).exists()

@@ -100,6 +100,9 @@ DEFAULTS = {
     # Days the link in a data request's confirmation email works (WordPress:
     # one day; a week lets people who read their mail weekly answer).
     "PERSONAL_DATA_CONFIRM_DAYS": 7,
+    # Days the link that downloads a person's export, emailed to them, works
+    # (as WordPress's export files).
+    "PERSONAL_DATA_EXPORT_LINK_DAYS": 3,
     # Days a data request (its address, kind and status) is kept, whatever its
     # status; ``comment_personal_data prune`` deletes older ones. None keeps them.
     "PERSONAL_DATA_REQUEST_RETENTION_DAYS": 365,

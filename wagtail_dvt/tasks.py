@@ -84,6 +84,14 @@ def prune_personal_data() -> None:
 @task()
 def send_personal_data_confirmation(request_id: int) -> None:
     """Email a data request's person the link that confirms it."""
-    from .privacy.confirmation import send_confirmation
+    from .privacy.links import send_confirmation
 
     send_confirmation(request_id)
+
+
+@task()
+def send_personal_data_export_link(request_id: int, user_id: int | None = None) -> None:
+    """Email an export request's person the link to their data; it completes."""
+    from .privacy.links import send_export_link
+
+    send_export_link(request_id, user_id)

@@ -12,7 +12,7 @@ answered from its row (checked in the POST, whatever the form showed).
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -24,7 +24,6 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from ..privacy import erase_personal_data, export_personal_data
-from ..privacy.confirmation import confirmation_url_available
 from ..privacy.data_requests import (
     PersonalDataRequest,
     RequestKind,
@@ -32,18 +31,16 @@ from ..privacy.data_requests import (
     RequestStatus,
     answer_erasure,
     answer_export,
+    answer_export_by_email,
     create_request,
     resend_confirmation,
 )
+from ..privacy.export import download_response
+from ..privacy.links import links_available
 from ..privacy.sources import SOURCES
 from .viewsets import ModeratorsMenuItem, ModeratorsOnlyMixin
 
 NAME = "wagtail_dvt_personal_data"
-
-DOWNLOADS = {
-    "json": ("application/json", "as_json"),
-    "csv": ("text/csv", "as_csv"),
-}
 
 #: Most requests the page lists, newest first; retention keeps them few.
 MAX_LISTED_REQUESTS = 100
@@ -145,7 +142,7 @@ class DataRequestAddView(PersonalDataIndexView):
     form_class = DataRequestForm
 
     def form_valid(self, form):
-        if not confirmation_url_available():
+        if not links_available():
             messages.error(
                 self.request,
                 _(
@@ -205,6 +202,23 @@ class DataRequestDownloadView(DataRequestActionView):
         return download_response(data, self.request.POST.get("format"))
 
 
+class DataRequestEmailExportView(DataRequestActionView):
+    """POST: email a confirmed export request's person a download link; the
+    request completes once the mail server accepts it."""
+
+    def answer(self, pk):
+        data_request = answer_export_by_email(pk, user=self.request.user)
+        messages.success(
+            self.request,
+            _(
+                "A link to download their data goes to %(email)s; the request "
+                "completes once the mail server accepts it."
+            )
+            % {"email": data_request.email},
+        )
+        return redirect(f"{NAME}:index")
+
+
 class DataRequestEraseView(DataRequestActionView):
     """POST: a confirmation; with ``confirm``, the erasure, which completes
     the request."""
@@ -242,17 +256,6 @@ class DataRequestResendView(DataRequestActionView):
         return redirect(f"{NAME}:index")
 
 
-def download_response(data, format_name):
-    """``data`` as an attachment: JSON, or CSV for ``format_name`` ``csv``."""
-    content_type, render = DOWNLOADS.get(format_name, DOWNLOADS["json"])
-    extension = render.removeprefix("as_")
-    response = HttpResponse(getattr(data, render)(), content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="personal-data.{extension}"'
-    )
-    return response
-
-
 def report_erasure(request, result):
     messages.success(
         request,
@@ -285,6 +288,11 @@ class PersonalDataViewSet(ViewSet):
                 "requests/<int:pk>/download/",
                 DataRequestDownloadView.as_view(),
                 name="request_download",
+            ),
+            path(
+                "requests/<int:pk>/email-export/",
+                DataRequestEmailExportView.as_view(),
+                name="request_email_export",
             ),
             path(
                 "requests/<int:pk>/erase/",

@@ -191,6 +191,23 @@ def answer_export(pk: int, *, user=None):
     return export_personal_data(data_request.email)
 
 
+def answer_export_by_email(pk: int, *, user=None) -> PersonalDataRequest:
+    """Email the person of the confirmed export request ``pk`` a download link.
+
+    The task that sends it, after the commit, completes the request once the
+    mail server accepts the message. Raises :class:`RequestNotConfirmed` for
+    any other request.
+    """
+    from ..background import dispatch_on_commit
+    from ..tasks import send_personal_data_export_link
+
+    with transaction.atomic():
+        data_request = confirmed_request(pk, RequestKind.EXPORT)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        dispatch_on_commit(send_personal_data_export_link, data_request.pk, user_id)
+    return data_request
+
+
 def answer_erasure(pk: int, *, user=None):
     """Erase the data of the confirmed erasure request ``pk``; it completes.
 
