@@ -747,3 +747,33 @@ def test_a_refused_export_mail_leaves_the_request_to_answer(
     assert not ModelLogEntry.objects.filter(
         action="wagtail_dvt.personal_data_request.complete"
     ).exists()
+
+
+def test_the_email_is_in_the_sites_language_not_the_moderators(
+    client, moderator, settings, clock
+):
+    from wagtail.users.models import UserProfile
+
+    settings.LANGUAGE_CODE = "fr"
+    profile = UserProfile.get_for_user(moderator)
+    profile.preferred_language = "de"
+    profile.save()
+    client.force_login(moderator)
+
+    add_request(client)
+
+    # Sent on 4 March 2025: the link works until 11 March, in French.
+    assert "11 mars 2025" in mail.outbox[0].body
+
+
+def test_without_the_public_urls_no_request_is_recorded(client, moderator, settings):
+    settings.ROOT_URLCONF = "dvt_i18n_urls"  # Admin and pages, not privacy.urls.
+    client.force_login(moderator)
+
+    response = add_request(client)
+
+    assert response.status_code == 302
+    assert PersonalDataRequest.objects.count() == 0
+    assert mail.outbox == []
+    page = client.get(reverse(f"{NAME}:index"), follow=True).content.decode()
+    assert "wagtail_dvt.privacy.urls" in page
