@@ -236,3 +236,38 @@ def post_comment_form(client, article, body, token=None):
             "token": token or make_form_token(article),
         },
     )
+
+
+def group_with(name, *permissions):
+    """A group of users with ``permissions``, ``(app_label, codename)`` pairs."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=name)
+    for app_label, codename in permissions:
+        group.permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label=app_label)
+        )
+    return group
+
+
+def users_of_each_kind(user_model) -> dict:
+    """A bare admin, an editor, a comment moderator and a superuser, by kind."""
+    from django.contrib.auth.models import Group
+
+    groups = {
+        "bare_admin": group_with("Bare admins", ("wagtailadmin", "access_admin")),
+        "editor": Group.objects.get(name="Editors"),
+        "moderator": group_with(
+            "Comment moderators",
+            ("wagtailadmin", "access_admin"),
+            ("wagtail_dvt", "moderate_comment"),
+        ),
+    }
+    users = {}
+    for kind, group in groups.items():
+        users[kind] = user_model.objects.create_user(kind, f"{kind}@example.com")
+        users[kind].groups.add(group)
+    users["superuser"] = user_model.objects.create_superuser(
+        "superuser", "superuser@example.com", "x"
+    )
+    return users

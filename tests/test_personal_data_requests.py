@@ -15,12 +15,11 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from dvt_testing import make_article
+from dvt_testing import make_article, users_of_each_kind
 from smtp_servers import HangingServer, RecordingServer, free_port, mail_settings
 from wagtail.models import ModelLogEntry
 
@@ -54,34 +53,9 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 # -- the world ------------------------------------------------------------------
 
 
-def group_with(name, *permissions):
-    group = Group.objects.create(name=name)
-    for app_label, codename in permissions:
-        group.permissions.add(
-            Permission.objects.get(codename=codename, content_type__app_label=app_label)
-        )
-    return group
-
-
 @pytest.fixture
 def users(db, django_user_model):
-    groups = {
-        "bare_admin": group_with("Bare admins", ("wagtailadmin", "access_admin")),
-        "editor": Group.objects.get(name="Editors"),
-        "moderator": group_with(
-            "Comment moderators",
-            ("wagtailadmin", "access_admin"),
-            ("wagtail_dvt", "moderate_comment"),
-        ),
-    }
-    made = {}
-    for key, group in groups.items():
-        made[key] = django_user_model.objects.create_user(key, f"{key}@example.com")
-        made[key].groups.add(group)
-    made["superuser"] = django_user_model.objects.create_superuser(
-        "superuser", "superuser@example.com", "x"
-    )
-    return made
+    return users_of_each_kind(django_user_model)
 
 
 @pytest.fixture

@@ -156,12 +156,11 @@ class DataRequestAddView(PersonalDataIndexView):
             form.cleaned_data["kind"],
             user=self.request.user,
         )
-        messages.success(
+        return back_to_index(
             self.request,
-            _("Request added: %(email)s gets an email to confirm it.")
-            % {"email": data_request.email},
+            _("Request added: %(email)s gets an email to confirm it."),
+            data_request,
         )
-        return redirect(f"{NAME}:index")
 
     def form_invalid(self, form):
         return self.render_to_response(
@@ -208,15 +207,14 @@ class DataRequestEmailExportView(DataRequestActionView):
 
     def answer(self, pk):
         data_request = answer_export_by_email(pk, user=self.request.user)
-        messages.success(
+        return back_to_index(
             self.request,
             _(
                 "A link to download their data goes to %(email)s; the request "
                 "completes once the mail server accepts it."
-            )
-            % {"email": data_request.email},
+            ),
+            data_request,
         )
-        return redirect(f"{NAME}:index")
 
 
 class DataRequestEraseView(DataRequestActionView):
@@ -248,12 +246,15 @@ class DataRequestResendView(DataRequestActionView):
         data_request = PersonalDataRequest.objects.get(pk=pk)
         if not resend_confirmation(data_request):
             raise RequestNotConfirmed(data_request)
-        messages.success(
-            self.request,
-            _("A new confirmation link goes to %(email)s.")
-            % {"email": data_request.email},
+        return back_to_index(
+            self.request, _("A new confirmation link goes to %(email)s."), data_request
         )
-        return redirect(f"{NAME}:index")
+
+
+def back_to_index(request, message, data_request):
+    """Say what was done with ``data_request``, back on the index."""
+    messages.success(request, message % {"email": data_request.email})
+    return redirect(f"{NAME}:index")
 
 
 def report_erasure(request, result):
