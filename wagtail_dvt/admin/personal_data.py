@@ -12,6 +12,7 @@ answered from its row (checked in the POST, whatever the form showed).
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -28,10 +29,10 @@ from ..privacy.data_requests import (
     PersonalDataRequest,
     RequestKind,
     RequestNotConfirmed,
-    RequestStatus,
     answer_erasure,
     answer_export,
     answer_export_by_email,
+    confirmed_request,
     create_request,
     resend_confirmation,
 )
@@ -182,10 +183,12 @@ class DataRequestActionView(PersonalDataMixin, TemplateView):
             return self.answer(pk)
         except PersonalDataRequest.DoesNotExist as err:
             raise Http404 from err
-        except RequestNotConfirmed:
+        except RequestNotConfirmed as err:
+            status = err.data_request.get_status_display()
             messages.error(
                 request,
-                _("Only a request its person confirmed can be answered, once."),
+                _("Nothing was changed: the request's status is “%(status)s”.")
+                % {"status": status},
             )
             return redirect(f"{NAME}:index")
 
@@ -226,11 +229,8 @@ class DataRequestEraseView(DataRequestActionView):
 
     def answer(self, pk):
         if not self.request.POST.get("confirm"):
-            data_request = PersonalDataRequest.objects.get(
-                pk=pk, kind=RequestKind.ERASE
-            )
-            if data_request.status != RequestStatus.CONFIRMED:
-                raise RequestNotConfirmed(data_request)
+            with transaction.atomic():
+                data_request = confirmed_request(pk, RequestKind.ERASE)
             data = export_personal_data(data_request.email)
             return self.render_to_response(
                 self.get_context_data(data=data, data_request=data_request)
