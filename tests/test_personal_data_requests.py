@@ -332,6 +332,9 @@ def test_the_list_shows_each_request_and_its_status_to_moderators(
 ):
     a_request(RequestStatus.CONFIRMED, RequestKind.EXPORT, "confirmed@example.org")
     a_request(RequestStatus.PENDING, RequestKind.ERASE, "pending@example.org")
+    expired = a_request(email="expired@example.org")
+    expired.confirmation_sent_at = expired.created_at - dt.timedelta(days=8)
+    expired.save()
     client.force_login(moderator)
 
     html = client.get(reverse(f"{NAME}:index")).content.decode()
@@ -342,6 +345,7 @@ def test_the_list_shows_each_request_and_its_status_to_moderators(
     assert "Download CSV and complete" in html
     assert "Waiting for confirmation" in html
     assert "Send the link again" in html
+    assert html.count("The link has expired.") == 1
 
 
 def test_an_invalid_request_form_shows_its_errors_and_adds_nothing(client, moderator):
