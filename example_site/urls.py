@@ -17,6 +17,8 @@ urlpatterns = [
     path("feeds/", include("wagtail_dvt.seo.urls")),
     # The unsubscribe links of reply notifications (docs/conversations.md).
     path("comments/", include("wagtail_dvt.comments.urls")),
+    # The confirmation link of a person's data request (docs/privacy.md).
+    path("personal-data/", include("wagtail_dvt.privacy.urls")),
     path("sitemap.xml", sitemap),
 ]
 

@@ -264,3 +264,16 @@ def post_comment_form(client, article, body, token=None):
             "token": token or make_form_token(article),
         },
     )
+
+
+def users_of_each_kind(user_model) -> dict:
+    """A bare admin, an editor, a comment moderator and a superuser, by kind."""
+    groups = groups_by_kind()
+    users = {}
+    for kind, group in groups.items():
+        users[kind] = user_model.objects.create_user(kind, f"{kind}@example.com")
+        users[kind].groups.add(group)
+    users["superuser"] = user_model.objects.create_superuser(
+        "superuser", "superuser@example.com", "x"
+    )
+    return users

@@ -42,6 +42,8 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from wagtail_dvt.importer.job_runner import create_job
 from wagtail_dvt.models import Comment, CommentStatus, get_article_model
+from wagtail_dvt.privacy.data_requests import PersonalDataRequest
+from wagtail_dvt.privacy.links import confirmation_token, export_token
 
 ArticlePage = get_article_model()
 
@@ -414,6 +416,32 @@ def personal_data_post(name, **extra):
     )
 
 
+def data_request(status, kind="erase"):
+    return PersonalDataRequest.objects.create(
+        email="pendella@example.org", kind=kind, status=status
+    )
+
+
+def data_request_url(name, status, kind="erase"):
+    """A new request of pendella's, and the URL ``name`` of it."""
+
+    def url(world):
+        pk = data_request(status, kind).pk
+        return reverse(f"wagtail_dvt_personal_data:{name}", args=[pk])
+
+    return url
+
+
+def confirmation_link(world):
+    token = confirmation_token(data_request("pending"))
+    return reverse("wagtail_dvt_privacy:confirm", args=[token])
+
+
+def export_link(world):
+    token = export_token(data_request("completed", "export"))
+    return reverse("wagtail_dvt_privacy:export", args=[token])
+
+
 MATRIX = [
     # -- the Comments snippet views --------------------------------------------
     ("listing", GET(LIST), moderators_only(SEES_ALL)),
@@ -451,6 +479,68 @@ MATRIX = [
         "personal data erase",
         personal_data_post("erase", confirm="1"),
         moderators_only(ok(302, effect="pending_erased")),
+    ),
+    # -- Personal data requests: moderators record and answer them --------------
+    (
+        "data request add",
+        POST(
+            const(reverse("wagtail_dvt_personal_data:request_add")),
+            lambda world: {"email": "pendella@example.org", "kind": "erase"},
+        ),
+        moderators_only(ok(302)),
+    ),
+    (
+        "data request: send the link again",
+        POST(data_request_url("request_resend", "pending")),
+        moderators_only(ok(302)),
+    ),
+    (
+        "data request: download a confirmed export",
+        POST(
+            data_request_url("request_download", "confirmed", "export"),
+            lambda world: {"format": "csv"},
+        ),
+        moderators_only(SEES_ALL),
+    ),
+    (
+        "data request: download a pending export (refused)",
+        POST(data_request_url("request_download", "pending", "export")),
+        moderators_only(ok(302)),
+    ),
+    (
+        "data request: email a confirmed export",
+        POST(data_request_url("request_email_export", "confirmed", "export")),
+        moderators_only(ok(302)),
+    ),
+    (
+        "data request: erase a confirmed request",
+        POST(
+            data_request_url("request_erase", "confirmed"),
+            lambda world: {"confirm": "1"},
+        ),
+        moderators_only(ok(302, effect="pending_erased")),
+    ),
+    (
+        "data request: erase a pending request (refused)",
+        POST(
+            data_request_url("request_erase", "pending"),
+            lambda world: {"confirm": "1"},
+        ),
+        moderators_only(ok(302)),
+    ),
+    # The person's confirmation link: public, shows no data.
+    ("data request confirmation link", GET(confirmation_link), same_for_all(ok(200))),
+    (
+        "data request confirmation",
+        POST(confirmation_link),
+        same_for_all(ok(200)),
+    ),
+    # The emailed export link: the data of that one person, for whoever holds it.
+    ("data request export link", GET(export_link), same_for_all(SEES_ALL)),
+    (
+        "data request confirmation, tampered link",
+        POST(const(reverse("wagtail_dvt_privacy:confirm", args=["1:forged:sig"]))),
+        same_for_all(ok(400)),
     ),
     (
         "listing of reported comments",

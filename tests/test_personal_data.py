@@ -191,6 +191,7 @@ def test_erase_anonymises_and_keeps_the_conversation(conversation):
         "deleted_comments": [],
         "reports": [],
         "email_suppressions": [],
+        "data_requests": [],
     }
 
 

@@ -115,6 +115,15 @@ DEFAULTS = {
     # The site's privacy policy, linked from the comment form's notice: a URL,
     # or the id of a Wagtail page. None shows the notice without a link.
     "PRIVACY_POLICY_URL": None,
+    # Days the link in a data request's confirmation email works (WordPress:
+    # one day; a week lets people who read their mail weekly answer).
+    "PERSONAL_DATA_CONFIRM_DAYS": 7,
+    # Days the link that downloads a person's export, emailed to them, works
+    # (as WordPress's export files).
+    "PERSONAL_DATA_EXPORT_LINK_DAYS": 3,
+    # Days a data request (its address, kind and status) is kept, whatever its
+    # status; ``comment_personal_data prune`` deletes older ones. None keeps them.
+    "PERSONAL_DATA_REQUEST_RETENTION_DAYS": 365,
     # -- Feeds (see docs/templates.md) --
     # Items in each RSS or Atom feed: an article's newest comments, a Site's
     # newest articles.

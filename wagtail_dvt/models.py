@@ -796,5 +796,6 @@ from .comments.reports import CommentReport  # noqa: E402, F401
 from .comments.subscriptions import MailSuppression, ReplyMailState  # noqa: E402, F401
 from .importer.jobs import ImportJob  # noqa: E402, F401
 from .importer.records import ImportedRevision  # noqa: E402, F401
+from .privacy.data_requests import PersonalDataRequest  # noqa: E402, F401
 from .tombstones import DeletedComment  # noqa: E402, F401
 from .versions import ArticleChange  # noqa: E402, F401

@@ -69,7 +69,26 @@ def run_import_job(job_id: str) -> None:
 
 @task()
 def prune_personal_data() -> None:
-    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``."""
+    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``, and
+    delete data requests past ``PERSONAL_DATA_REQUEST_RETENTION_DAYS``."""
+    from .privacy.data_requests import prune_old_requests
     from .privacy.retention import prune_client_data
 
     prune_client_data()
+    prune_old_requests()
+
+
+@task()
+def send_personal_data_confirmation(request_id: int) -> None:
+    """Email a data request's person the link that confirms it."""
+    from .privacy.links import send_confirmation
+
+    send_confirmation(request_id)
+
+
+@task()
+def send_personal_data_export_link(request_id: int, user_id: int | None = None) -> None:
+    """Email an export request's person the link to their data; it completes."""
+    from .privacy.links import send_export_link
+
+    send_export_link(request_id, user_id)

@@ -110,3 +110,25 @@ def register_erasure_log_action(actions):
     actions.register_action(
         ERASE_ACTION, _("Erase personal data"), _("Personal data erased")
     )
+
+
+@hooks.register("register_log_actions")
+def register_data_request_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .privacy import data_requests
+
+    for action, label, message in (
+        (data_requests.ADD_ACTION, _("Add data request"), _("Data request added")),
+        (
+            data_requests.CONFIRM_ACTION,
+            _("Confirm data request"),
+            _("Data request confirmed by its person"),
+        ),
+        (
+            data_requests.COMPLETE_ACTION,
+            _("Complete data request"),
+            _("Data request completed"),
+        ),
+    ):
+        actions.register_action(action, label, message)

@@ -414,4 +414,3 @@ def _send(messages, audience="moderators"):
         except Exception:
             logger.warning("Could not close the mail connection", exc_info=True)
     return sent, failed
-

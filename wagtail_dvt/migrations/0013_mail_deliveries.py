@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_dvt', '0011_read_validators'),
+        ('wagtail_dvt', '0012_personal_data_requests'),
     ]
 
     operations = [

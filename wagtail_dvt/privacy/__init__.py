@@ -11,7 +11,11 @@ One service for the admin's "Personal data" view, the
   conversations whole;
 - :mod:`.retention`: :func:`prune_client_data`, which clears old IP addresses
   and user agents;
-- :mod:`.notice`: the privacy policy link of the comment form.
+- :mod:`.notice`: the privacy policy link of the comment form;
+- :mod:`.data_requests`: a person's request, recorded by a moderator,
+  confirmed by the person, then answered; :mod:`.links` emails them the
+  signed links (confirm, download the export) that :mod:`.views` serves at
+  the URLs of :mod:`.urls`, which a site includes.
 """
 
 from .erasure import ErasureResult, erase_personal_data

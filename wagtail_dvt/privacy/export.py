@@ -8,10 +8,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.http import HttpResponse
 from django.utils import timezone
 
 from .errors import normalize_email
 from .sources import SOURCES
+
+#: What a download of an export may be: ``format`` -> content type, renderer.
+DOWNLOADS = {
+    "json": ("application/json", "as_json"),
+    "csv": ("text/csv", "as_csv"),
+}
 
 #: Spreadsheets run a cell that starts with one of these as a formula; a
 #: reader's text must never run on a moderator's computer.
@@ -70,3 +77,14 @@ def export_personal_data(email: str) -> PersonalData:
     return PersonalData(
         email=email, records={source.key: source.export(email) for source in SOURCES}
     )
+
+
+def download_response(data: PersonalData, format_name: str | None) -> HttpResponse:
+    """``data`` as an attachment: JSON, or CSV for ``format_name`` ``csv``."""
+    content_type, render = DOWNLOADS.get(format_name, DOWNLOADS["json"])
+    extension = render.removeprefix("as_")
+    response = HttpResponse(getattr(data, render)(), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="personal-data.{extension}"'
+    )
+    return response

@@ -294,6 +294,8 @@ class MailSuppressionSource(PersonalDataSource):
         return 0
 
 
+from .data_requests import RequestSource  # noqa: E402
+
 #: Every source, in export order.
 SOURCES: list[PersonalDataSource] = [
     ReplyNotificationSource(),
@@ -301,4 +303,5 @@ SOURCES: list[PersonalDataSource] = [
     TombstoneSource(),
     ReportSource(),
     MailSuppressionSource(),
+    RequestSource(),
 ]

@@ -8,13 +8,15 @@ from wagtail_dvt.privacy import (
     export_personal_data,
     prune_client_data,
 )
+from wagtail_dvt.privacy.data_requests import prune_old_requests
 
 
 class Command(BaseCommand):
     help = (
         "Answer a person's data request: export (JSON, or CSV with --format "
         "csv) or erase what the comments hold for EMAIL; or prune IP addresses "
-        "and user agents older than IP_RETENTION_DAYS (safe to run often)."
+        "and user agents older than IP_RETENTION_DAYS, and data requests older "
+        "than PERSONAL_DATA_REQUEST_RETENTION_DAYS (safe to run often)."
     )
     # Where the erase question is read from; tests pass their own.
     stealth_options = ("stdin",)
@@ -30,10 +32,12 @@ class Command(BaseCommand):
     def handle(self, *args, action, email, **options):
         if action == "prune":
             result = prune_client_data()
+            requests_deleted = prune_old_requests()
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Cleared the IP address and user agent of {result.rows_cleared} "
-                    f"row(s); forgot {result.clients_forgotten} client address(es)."
+                    f"row(s); forgot {result.clients_forgotten} client address(es); "
+                    f"deleted {requests_deleted} old data request(s)."
                 )
             )
             return
