@@ -167,13 +167,22 @@ test-swapped:
 
 # Mutation testing (docs/testing.md): mutmut mutates the modules listed in
 # pyproject.toml's [tool.mutmut], running for each mutant only the tests that
-# reach it. Slow (an hour or more on 2 cores); never part of make test or CI.
-# MUTANTS narrows the run, e.g. MUTANTS='wagtail_dvt.comments.text*'.
-MUTANTS ?=
-MUTMUT_CHILDREN ?= 2
+# reach it. Slow (hours for every module on 2 cores); never part of make test
+# or CI. MODULES narrows the run to some of those files, e.g.
+#   make mutation MODULES="wagtail_dvt/comments/admission.py wagtail_dvt/comments/limits.py"
+# and MUTANTS to mutant names, e.g. MUTANTS='wagtail_dvt.comments.text.*'.
+# Each mutant's pytest session starts from a copy of one migrated SQLite
+# file (WAGTAIL_DVT_TEST_DB_TEMPLATE, tests/conftest.py), rebuilt every run.
+MODULES ?=
+MUTANTS ?= $(foreach module,$(MODULES),'$(subst /,.,$(module:.py=)).*')
+MUTMUT_CHILDREN ?= 1
+MUTMUT_NICE ?= 15
+MUTMUT_TEST_DB := $(CURDIR)/mutants/test-db-template.sqlite3
 mutation: $(INSTALL_STAMP)
 	$(PIP) install --quiet -e ".[mutation]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
-	$(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN) $(MUTANTS)
+	rm -f $(MUTMUT_TEST_DB)
+	WAGTAIL_DVT_TEST_DB_TEMPLATE=$(MUTMUT_TEST_DB) nice -n $(MUTMUT_NICE) \
+		$(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN) $(MUTANTS)
 	$(VENV)/bin/mutmut results
 
 # Benchmarks print a table and write bench/results/*.json. They never run in

@@ -6,6 +6,8 @@ The parser tests need none of these: they only read files.
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,54 @@ def pytest_configure(config):
         "slow: builds a wheel or runs manage.py in a subprocess "
         "(deselect with -m 'not slow')",
     )
+
+
+# `make mutation` runs pytest once per mutant. Migrating a fresh test database
+# each time costs more than the tests a mutant needs, so there each session
+# starts from its own copy of one migrated SQLite file, built by the first
+# session (the tests' effects never reach the template).
+TEST_DB_TEMPLATE = os.environ.get("WAGTAIL_DVT_TEST_DB_TEMPLATE")
+
+if TEST_DB_TEMPLATE:
+
+    @pytest.fixture(scope="session")
+    def django_db_keepdb():
+        return True
+
+    @pytest.fixture(scope="session")
+    def django_db_modify_db_settings(
+        django_db_modify_db_settings_parallel_suffix, django_db_blocker
+    ):
+        from django.db import connections
+
+        database = connections["default"].settings_dict
+        if database["ENGINE"] != "django.db.backends.sqlite3":
+            raise RuntimeError("WAGTAIL_DVT_TEST_DB_TEMPLATE needs SQLite")
+        if not os.path.exists(TEST_DB_TEMPLATE):
+            _build_test_db_template(database, django_db_blocker)
+        session_copy = f"{TEST_DB_TEMPLATE}.{os.getpid()}"
+        shutil.copyfile(TEST_DB_TEMPLATE, session_copy)
+        database.setdefault("TEST", {})["NAME"] = session_copy
+        yield
+        connections["default"].close()
+        os.remove(session_copy)
+
+    def _build_test_db_template(database, django_db_blocker):
+        """Migrate a new SQLite file as Django's test runner would, then publish it."""
+        from django.db import connections
+
+        building = f"{TEST_DB_TEMPLATE}.building.{os.getpid()}"
+        name = database["NAME"]
+        connections["default"].close()
+        database["NAME"] = building
+        try:
+            with django_db_blocker.unblock():
+                call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
+                call_command("createcachetable", verbosity=0)
+        finally:
+            connections["default"].close()
+            database["NAME"] = name
+        os.replace(building, TEST_DB_TEMPLATE)
 
 
 @dataclass

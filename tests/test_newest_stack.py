@@ -66,6 +66,9 @@ def test_the_classifiers_list_django_6_1():
 # -- settings shared across versions ---------------------------------------------
 
 
+# `check` runs the model checks, and a JSONField's asks SQLite whether it
+# supports JSON: a query, unless an earlier test in the process asked first.
+@pytest.mark.django_db
 def test_unknown_settings_are_ignored_with_a_warning(settings):
     settings.WAGTAIL_DVT = {"COMMENTS_PER_PAGE": 7, "FUTURE_KNOB": 1, "OLD_KNOB": 2}
 
