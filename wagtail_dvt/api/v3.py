@@ -249,6 +249,16 @@ def _declare_posting_mode(schema: dict) -> None:
             required.append("token")
     else:
         schema["properties"].pop("token", None)
+    # Reply notifications need an address: said in JSON Schema's own terms,
+    # so that generated clients and schemathesis know it too.
+    schema["if"] = {
+        "properties": {"notify_replies": {"const": True}},
+        "required": ["notify_replies"],
+    }
+    schema["then"] = {
+        "properties": {"email": {"type": "string", "minLength": 1}},
+        "required": ["email"],
+    }
 
 
 class ReaderCommentCreateSchema(Schema):
