@@ -158,7 +158,7 @@ def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
     sent = failed = 0
     try:
         connection = mailer()
-        _cap_timeout(connection)
+        cap_timeout(connection)
         connection.open()
     except Exception:
         logger.exception("Could not connect to the mail server (%s batch)", batch.kind)
@@ -279,7 +279,7 @@ def stable_message_id(kind, item_ids, recipient, base_url="") -> str:
     return f"<wagtail-dvt.{kind}.{digest}@{domain}>"
 
 
-def _cap_timeout(connection):
+def cap_timeout(connection):
     """Wait at most ``MAIL_TIMEOUT`` seconds on the server, whatever the site set.
 
     Django's SMTP backend has no timeout unless the site gives one, so a

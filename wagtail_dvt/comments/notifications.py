@@ -54,7 +54,7 @@ from ..conf import get_setting
 from ..models import Comment, CommentStatus, ModeratorNotificationState
 from .mail import (
     MailBatch,
-    _cap_timeout,
+    cap_timeout,
     claim_batch,
     deliver,
     finish,
@@ -392,7 +392,7 @@ def _send(messages, audience="moderators"):
     sent = failed = 0
     try:
         connection = mailer()
-        _cap_timeout(connection)
+        cap_timeout(connection)
         connection.open()
     except Exception:
         logger.exception("Could not connect to the mail server to email %s", audience)

@@ -30,7 +30,7 @@ from wagtail.admin.utils import get_admin_base_url
 from wagtail.log_actions import log
 from wagtail.models import Site
 
-from ..comments.mail import _cap_timeout, mailer
+from ..comments.mail import cap_timeout, mailer
 from ..comments.text import one_line
 from ..conf import get_setting
 from .data_requests import (
@@ -248,7 +248,7 @@ def send_to_requester(data_request, template: str, context: dict) -> bool:
     try:
         message = requester_message(data_request, template, context)
         connection = mailer()
-        _cap_timeout(connection)
+        cap_timeout(connection)
         if not connection.send_messages([message]):
             raise OSError("The mail server accepted no message.")
     except Exception:
