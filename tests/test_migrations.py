@@ -1,4 +1,4 @@
-"""The data steps of migrations 0003 and 0004, and the upgrade from 0.1.0."""
+"""The data steps of migrations 0003, 0004 and 0008, and the upgrade from 0.1.0."""
 
 from __future__ import annotations
 
@@ -180,3 +180,16 @@ def test_0004_carries_tombstones_forward_as_hashes_without_names(root_page):
     result = import_document(BUNDLED_DOCUMENT, parent=parent, restore_missing=True)
     assert (result.comments_added, result.comments_deleted) == (0, 1)
     assert not Comment.objects.filter(author_name="Naomi Ho").exists()
+
+
+def test_0008_leaves_existing_comments_without_an_account(root_page):
+    page = make_article(root_page, title="Before accounts")
+    old = migrate([("wagtail_dvt", "0007_comment_threads")])
+    before = old.get_model("wagtail_dvt", "Comment").objects.create(
+        page_id=page.pk, author_name="Ann", body="Before accounts.", posted_at=POSTED
+    )
+
+    new = migrate([("wagtail_dvt", "0008_comment_user")])
+
+    comment = new.get_model("wagtail_dvt", "Comment").objects.get(pk=before.pk)
+    assert (comment.author_name, comment.user_id) == ("Ann", None)
