@@ -416,3 +416,30 @@ def test_the_page_etag_changes_when_reports_hide_a_comment(client, settings, art
     report_on_page(client, article, reported.pk)
 
     assert client.get(article.url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_front_end_on_another_origin_reports_with_cors(
+    client, settings, api, article
+):
+    settings.CORS_ALLOWED_ORIGINS = ["http://front.test"]
+    reported = comment(article)
+    url = f"{api}{reported.pk}/report/"
+
+    preflight = client.options(
+        url,
+        HTTP_ORIGIN="http://front.test",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+    )
+    response = client.post(
+        url, {"reason": "spam"}, content_type="application/json",
+        HTTP_ORIGIN="http://front.test",
+    )  # fmt: skip
+
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "http://front.test"
+    assert "Access-Control-Allow-Credentials" not in preflight
+    assert response.status_code == 202
+    assert response["Access-Control-Allow-Origin"] == "http://front.test"
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+    assert CommentReport.objects.get().reason == "spam"
