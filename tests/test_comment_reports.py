@@ -158,23 +158,6 @@ def test_a_comment_on_another_article_cannot_be_reported_from_this_page(
     assert not CommentReport.objects.exists()
 
 
-@pytest.mark.parametrize("status", HIDDEN)
-def test_the_page_answers_a_hidden_or_missing_comment_as_a_reported_one(
-    article, status
-):
-    shown, hidden = comment(article), comment(article, status=status, name="H")
-    answers = [
-        answer(report_on_page(Client(), article, comment_id, ip=f"192.0.2.{n}"))
-        for n, comment_id in enumerate((shown.pk, hidden.pk, 10**6), start=1)
-    ]
-
-    assert answers[0][0] == 303
-    assert answers[0] == answers[1] == answers[2]
-    assert list(CommentReport.objects.values_list("comment_id", flat=True)) == [
-        shown.pk
-    ]
-
-
 # -- the APIs -------------------------------------------------------------------
 
 
@@ -237,17 +220,24 @@ def test_unknown_fields_are_refused(client, api, article):
     assert not CommentReport.objects.exists()
 
 
+@pytest.mark.parametrize("via", ["page", *API_VERSIONS])
 @pytest.mark.parametrize("status", HIDDEN)
-def test_the_api_answers_a_hidden_or_missing_comment_as_a_reported_one(
-    api, article, status
+def test_a_hidden_or_missing_comment_is_answered_as_a_reported_one(
+    article, via, status
 ):
     shown, hidden = comment(article), comment(article, status=status, name="H")
+
+    def report(comment_id, ip):
+        if via == "page":
+            return report_on_page(Client(), article, comment_id, ip=ip)
+        return report_by_api(Client(), via, comment_id, ip=ip)
+
     answers = [
-        answer(report_by_api(Client(), api, comment_id, ip=f"192.0.2.{n}"))
+        answer(report(comment_id, ip=f"192.0.2.{n}"))
         for n, comment_id in enumerate((shown.pk, hidden.pk, 10**6), start=1)
     ]
 
-    assert answers[0][0] == 202
+    assert answers[0][0] == (303 if via == "page" else 202)
     assert answers[0] == answers[1] == answers[2]
     assert list(CommentReport.objects.values_list("comment_id", flat=True)) == [
         shown.pk
@@ -426,3 +416,30 @@ def test_the_page_etag_changes_when_reports_hide_a_comment(client, settings, art
     report_on_page(client, article, reported.pk)
 
     assert client.get(article.url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_front_end_on_another_origin_reports_with_cors(
+    client, settings, api, article
+):
+    settings.CORS_ALLOWED_ORIGINS = ["http://front.test"]
+    reported = comment(article)
+    url = f"{api}{reported.pk}/report/"
+
+    preflight = client.options(
+        url,
+        HTTP_ORIGIN="http://front.test",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+    )
+    response = client.post(
+        url, {"reason": "spam"}, content_type="application/json",
+        HTTP_ORIGIN="http://front.test",
+    )  # fmt: skip
+
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "http://front.test"
+    assert "Access-Control-Allow-Credentials" not in preflight
+    assert response.status_code == 202
+    assert response["Access-Control-Allow-Origin"] == "http://front.test"
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+    assert CommentReport.objects.get().reason == "spam"

@@ -210,3 +210,15 @@ def test_moderators_hear_of_a_hidden_comment_in_their_next_batch(
     assert "Reported by 2 readers: hidden again" in message.body
     reported.refresh_from_db()
     assert reported.announced_at is not None
+
+
+def test_the_listing_sorts_by_reports(client, moderator, article):
+    quiet = comment(article, name="Quiet Quinn")
+    reported = comment(article, name="Reported Ruth")
+    report(reported, "spam")
+
+    html = listing(client, ordering="-report_count").content.decode()
+
+    assert html.index(edit_url(reported)) < html.index(edit_url(quiet))
+    html = listing(client, ordering="report_count").content.decode()
+    assert html.index(edit_url(quiet)) < html.index(edit_url(reported))

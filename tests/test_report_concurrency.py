@@ -12,18 +12,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from dvt_testing import make_article
+from test_concurrency import pytestmark  # noqa: F401 - PostgreSQL, committed
 
 from wagtail_dvt.comments.reports import CommentReport
 from wagtail_dvt.models import Comment, CommentStatus
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs a PostgreSQL server (DATABASE_URL); SQLite locks the file",
-    ),
-]
 
 READERS = 10
 

@@ -4,19 +4,8 @@ off, and the open "Report" form checked by axe."""
 import re
 import sqlite3
 
-import pytest
 from browser_helpers import axe_violations, describe_violations
-
-THREAD = "/conversation/"
-
-
-@pytest.fixture
-def page_without_javascript(browser):
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 360, "height": 800}
-    )
-    yield context.new_page()
-    context.close()
+from test_conversations import THREAD, page_without_javascript  # noqa: F401
 
 
 def forget_recent_posts(live_site):
@@ -35,7 +24,8 @@ def open_report_form(page):
 
 
 def test_reporting_a_comment_works_without_javascript(
-    live_site, page_without_javascript
+    live_site,
+    page_without_javascript,  # noqa: F811 - the fixture imported above
 ):
     page = page_without_javascript
     forget_recent_posts(live_site)

@@ -246,7 +246,7 @@ def report_comment(request, page, comment_id):
             visible,
             comment_id,
             reason=request.POST.get("reason"),
-            user=request.user,
+            user=getattr(request, "user", None),
             ip_address=client_ip(request),
         )
     except (InvalidReportReason, ReportFlood) as refusal:
