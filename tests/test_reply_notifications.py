@@ -520,3 +520,34 @@ locales = test_i18n.locales
 english_home = test_i18n.english_home
 french_home = test_i18n.french_home
 french_article = test_i18n.french_article
+
+
+# -- a mail server that refuses one message ---------------------------------------
+
+
+def test_a_refused_message_keeps_its_replies_due_and_others_go(
+    client, article, settings
+):
+    from smtp_servers import RecordingServer, mail_settings
+
+    first = opted_in_comment(client, article)
+    second = opted_in_comment(client, article, email="zoe@example.com")
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": False}
+    to_first = reply(Client(), article, first)
+    to_second = reply(Client(), article, second)
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": True}
+
+    server = RecordingServer(refuse=1)  # The first message gets a 451.
+    try:
+        for name, value in mail_settings(server.port, timeout=5).items():
+            setattr(settings, name, value)
+        run_command()
+    finally:
+        server.close()
+
+    assert [message["To"] for message in server.messages] == ["zoe@example.com"]
+    assert server.messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    to_first.refresh_from_db()
+    to_second.refresh_from_db()
+    assert to_first.reply_notified_at is None  # it waits for the next try
+    assert to_second.reply_notified_at is not None
