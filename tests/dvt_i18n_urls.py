@@ -7,5 +7,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
-    *i18n_patterns(path("", include(wagtail_urls))),
+    *i18n_patterns(
+        path("comments/", include("wagtail_dvt.comments.urls")),
+        path("", include(wagtail_urls)),
+    ),
 ]

@@ -15,6 +15,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import test_i18n
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.utils import timezone
@@ -483,3 +484,70 @@ def test_export_lists_opt_ins_and_suppression_and_erasure_removes_opt_ins(
     # the site from emailing the address again.
     assert MailSuppression.objects.filter(email_hash=address_hash(AUTHOR)).exists()
     assert export_personal_data(AUTHOR).records["reply_notifications"] == []
+
+
+# -- a bilingual site ---------------------------------------------------------
+
+
+@pytest.fixture
+def bilingual(settings):
+    from django.test import override_settings
+
+    with override_settings(
+        **{**test_i18n.BILINGUAL, "WAGTAIL_DVT": settings.WAGTAIL_DVT}
+    ):
+        yield
+
+
+def test_a_french_article_mails_in_french_with_french_links(
+    bilingual, french_article, mailoutbox
+):
+    parent = opted_in_comment(Client(), french_article)
+    answer = reply(Client(), french_article, parent)
+
+    [message] = reply_mails(mailoutbox)
+    assert "4 mars 2025" in message.body
+    assert f"{french_article.full_url}#comment-{answer.pk}" in message.body
+    assert "/fr/" in french_article.full_url
+    link = unsubscribe_url(message)
+    assert link.startswith("http://localhost/fr/comments/unsubscribe/")
+    page = Client().get(link)
+    assert page.status_code == 200
+    assert '<html lang="fr"' in page.content.decode()
+
+
+locales = test_i18n.locales
+english_home = test_i18n.english_home
+french_home = test_i18n.french_home
+french_article = test_i18n.french_article
+
+
+# -- a mail server that refuses one message ---------------------------------------
+
+
+def test_a_refused_message_keeps_its_replies_due_and_others_go(
+    client, article, settings
+):
+    from smtp_servers import RecordingServer, mail_settings
+
+    first = opted_in_comment(client, article)
+    second = opted_in_comment(client, article, email="zoe@example.com")
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": False}
+    to_first = reply(Client(), article, first)
+    to_second = reply(Client(), article, second)
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": True}
+
+    server = RecordingServer(refuse=1)  # The first message gets a 451.
+    try:
+        for name, value in mail_settings(server.port, timeout=5).items():
+            setattr(settings, name, value)
+        run_command()
+    finally:
+        server.close()
+
+    assert [message["To"] for message in server.messages] == ["zoe@example.com"]
+    assert server.messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    to_first.refresh_from_db()
+    to_second.refresh_from_db()
+    assert to_first.reply_notified_at is None  # it waits for the next try
+    assert to_second.reply_notified_at is not None

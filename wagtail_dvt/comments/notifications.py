@@ -383,11 +383,12 @@ def _listing_url(base_url):
     return f"{base_url}{path}?status={CommentStatus.PENDING}"
 
 
-def _send(messages, audience="moderators"):
+def _send(messages, audience="moderators", delivered=None):
     """``(sent, failed)``: each message on its own, through one connection.
 
     A network failure (a refused connection, a server that stops answering)
     ends the batch: each further message would wait ``MAIL_TIMEOUT`` again.
+    Each message the server accepted is appended to ``delivered``, if given.
     """
     sent = failed = 0
     try:
@@ -400,7 +401,10 @@ def _send(messages, audience="moderators"):
     try:
         for number, message in enumerate(messages):
             try:
-                sent += connection.send_messages([message]) or 0
+                accepted = connection.send_messages([message]) or 0
+                sent += accepted
+                if accepted and delivered is not None:
+                    delivered.append(message)
             except (TimeoutError, ConnectionError, SMTPServerDisconnected):
                 failed += len(messages) - number
                 logger.exception("Lost the mail server while emailing %s", audience)

@@ -142,7 +142,8 @@ def send_due_reply_notifications(now=None, retry_in=None) -> ReplyBatchResult:
         Comment.objects.filter(pk__in=skipped, reply_notified_at__isnull=True).update(
             reply_notified_at=now
         )
-    replies = emails = failed = waiting = 0
+    claimed = {}  # message: (address hash, reply ids)
+    waiting = 0
     for key, group in groups.items():
         message = _message(group)
         if message is None:
@@ -150,18 +151,23 @@ def send_due_reply_notifications(now=None, retry_in=None) -> ReplyBatchResult:
         if not claim_interval(ReplyMailState, now, email_hash=key):
             waiting += 1
             continue
-        sent, not_sent = _send([message], audience="readers about replies")
-        if not sent:
-            failed += not_sent
-            if retry_in is not None:
-                release_claim(ReplyMailState, now, retry_in, email_hash=key)
-            continue
-        ids = [reply.pk for reply in group]
+        claimed[message] = (key, [reply.pk for reply in group])
+    if not claimed:
+        return ReplyBatchResult(waiting=waiting)
+    delivered = []
+    # One connection for all: a server that is down costs one MAIL_TIMEOUT.
+    emails, failed = _send(list(claimed), "readers about replies", delivered)
+    replies = 0
+    for message in delivered:
+        _key, ids = claimed.pop(message)
+        # Only now: a reply whose email was not accepted stays due.
         Comment.objects.filter(pk__in=ids, reply_notified_at__isnull=True).update(
             reply_notified_at=now
         )
         replies += len(ids)
-        emails += sent
+    if retry_in is not None:
+        for key, _ids in claimed.values():
+            release_claim(ReplyMailState, now, retry_in, email_hash=key)
     if emails:
         logger.info("Emailed %d reader(s) about %d reply(ies)", emails, replies)
     return ReplyBatchResult(replies, emails, failed, waiting)
