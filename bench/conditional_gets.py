@@ -11,6 +11,7 @@ goal is a 304 at most 0.5x the full response.
 """
 
 import argparse
+import time
 
 from common import add_approved_comments, measure, report, setup_django, variants
 
@@ -34,6 +35,8 @@ def main():
     )
     add_approved_comments(crowded, 1000 - crowded.reader_comments.count())
 
+    # Last-Modified is sent once the second of the last change is over.
+    time.sleep(1)
     client = Client()
     client.get(bundled.url)  # The reader's CSRF cookie, part of the page's ETag.
     reads = {"reader page": bundled.url}

@@ -363,7 +363,7 @@ def test_posted_at_is_to_the_second_everywhere(client, page):
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"), [(V2, 3), pytest.param(V3, 3, marks=needs_v3)]
+    ("url", "expected"), [(V2, 4), pytest.param(V3, 4, marks=needs_v3)]
 )
 def test_listing_queries_stay_flat_with_links_and_body_html(
     client, page, url, expected

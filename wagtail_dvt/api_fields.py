@@ -137,7 +137,7 @@ def embed_comments(pages) -> None:
         return
     # An alias shows its source article's comments, if the source is public:
     # the API serves the alias, public, whatever restricts its source.
-    sources = {page.pk: comments_source_id(page) for page in pages}
+    sources = {page.pk: _source_id(page, comments_source_id) for page in pages}
     aliased = {source for page, source in sources.items() if source != page}
     hidden = {source for source in aliased if not source_shows_comments(source)}
     ids = {source for source in sources.values() if source not in hidden}
@@ -205,6 +205,12 @@ def embed_comments(pages) -> None:
     if len(pages) == 1:
         _remember(pages[0], getattr(pages[0], _CACHE_ATTR))
     note_embedded(pages)
+
+
+def _source_id(page, comments_source_id):
+    # Known already where the detail's validators walked the alias chain.
+    known = getattr(page, "_wagtail_dvt_source_change", None)
+    return known[0] if known is not None else comments_source_id(page)
 
 
 #: The embedded comments of the articles read last, by article, time of its
