@@ -5,9 +5,8 @@ own ``wagtail/tasks.py`` does: on Django 6 too, ``TASKS`` names backends of
 ``django_tasks`` (``django_tasks.backends.immediate.ImmediateBackend`` by
 default, or a worker's such as ``django_tasks_db``). Each task takes ids, never
 objects, and is idempotent, so that a worker may retry it. Each is enqueued
-through
-:func:`wagtail_dvt.background.enqueue_on_commit`, which never runs them in the
-request, whatever the backend.
+through :func:`wagtail_dvt.background.enqueue_on_commit`, which never runs it
+in a reader's request, whatever the backend.
 """
 
 from __future__ import annotations

@@ -154,7 +154,12 @@ def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
     pending = [email for email in batch.recipients if email not in reached]
     if not pending:
         return 0, 0
-    messages = list(messages_for(pending))
+    try:
+        messages = list(messages_for(pending))
+    except Exception:
+        # A site's broken template: retried, then given up, like a refusal.
+        logger.exception("Could not write the %s batch's messages", batch.kind)
+        return 0, len(pending)
     sent = failed = 0
     try:
         connection = mailer()
