@@ -171,6 +171,8 @@ def test_the_openapi_schema_documents_notify_replies(client):
     schema = client.get("/api/v3/openapi.json").json()
     create = schema["components"]["schemas"]["ReaderCommentCreateSchema"]
     assert create["properties"]["notify_replies"]["type"] == "boolean"
+    # Opting in needs an email: declared, so that generated clients know.
+    assert create["then"]["required"] == ["email"]
     assert "notify_replies_needs_email" in ERROR_CODES
 
 

@@ -249,14 +249,14 @@ def _declare_posting_mode(schema: dict) -> None:
             required.append("token")
     else:
         schema["properties"].pop("token", None)
-    # Reply notifications need an address: said in JSON Schema's own terms,
-    # so that generated clients and schemathesis know it too.
+    # Reply notifications need an address: declared, and answered, when it
+    # is missing, as a 400 ``notify_replies_needs_email``.
     schema["if"] = {
         "properties": {"notify_replies": {"const": True}},
         "required": ["notify_replies"],
     }
     schema["then"] = {
-        "properties": {"email": {"type": "string", "minLength": 1}},
+        "properties": {"email": {"type": "string", "format": "email"}},
         "required": ["email"],
     }
 
