@@ -422,3 +422,22 @@ def test_a_304_builds_no_representation(client, article, url_of):
     with CaptureQueriesContext(connection) as short:
         assert revalidate(client, url, tag).status_code == 304
     assert len(short) <= len(full)
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [READS["v2 listing"], READS["v3 listing"]],
+    ids=["v2 listing", "v3 listing"],
+)
+def test_a_view_restriction_revalidates_the_listings(client, settled, url_of):
+    # Their 304s read no row: the restriction must move the article's time.
+    from wagtail.models import PageViewRestriction
+
+    url = url_of(settled)
+    moment = last_modified(client, url)
+    tag = client.get(url)["ETag"]
+    PageViewRestriction.objects.create(
+        page=settled, restriction_type=PageViewRestriction.PASSWORD, password="pw"
+    )
+    assert revalidate(client, url, tag).status_code == 200
+    assert since(client, url, moment).status_code == 200
