@@ -73,6 +73,12 @@ def test_a_new_comment_is_stored_pending_with_its_private_fields(article, clock)
     assert comment.posted_at == FROZEN_AT
 
 
+def test_a_post_without_a_user_agent_stores_none(article):
+    comment = post(article, user_agent=None)
+    comment.refresh_from_db()
+    assert comment.user_agent == ""
+
+
 def test_auto_approve_stores_approved(article, settings):
     set_dvt(settings, AUTO_APPROVE=True)
     assert post(article).status == CommentStatus.APPROVED
