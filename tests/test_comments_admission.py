@@ -12,12 +12,14 @@ from django.utils import timezone
 from dvt_testing import FROZEN_AT, age_posts, make_article
 from wagtail.models import PageViewRestriction
 
+from wagtail_dvt.comments import limits
 from wagtail_dvt.comments.admission import (
     ArticleNotFound,
     CommentFlood,
     CommentsClosed,
     DuplicateComment,
     InvalidComment,
+    TokenUsed,
     classify,
     count_links,
     submit_comment,
@@ -69,6 +71,12 @@ def test_a_new_comment_is_stored_pending_with_its_private_fields(article, clock)
     assert comment.ip_address == IP
     assert comment.user_agent == "TestBrowser/1.0"
     assert comment.posted_at == FROZEN_AT
+
+
+def test_a_post_without_a_user_agent_stores_none(article):
+    comment = post(article, user_agent=None)
+    comment.refresh_from_db()
+    assert comment.user_agent == ""
 
 
 def test_auto_approve_stores_approved(article, settings):
@@ -320,6 +328,35 @@ def test_a_refused_post_starts_no_flood_interval(article):
     with pytest.raises(InvalidComment):
         post(article, body="")
     assert post(article).pk
+
+
+@pytest.mark.parametrize("upsert", [True, False], ids=["one statement", "orm path"])
+def test_each_path_of_the_limits_applies_the_same_rules(
+    article, root_page, clock, monkeypatch, upsert
+):
+    """PostgreSQL and SQLite check and record in one SQL statement; other
+    databases take the ORM path. Both hold the flood limit and spend a token
+    once, here on SQLite or PostgreSQL."""
+    if not upsert:
+        monkeypatch.setattr(limits, "_UPSERT_VENDORS", ())
+    other = make_article(root_page, title="Another article")
+
+    assert post(article, token="first-token").pk
+    clock.shift(10)
+    with pytest.raises(CommentFlood) as refusal:
+        post(other, body="Too soon.")
+    assert refusal.value.retry_after == 5
+    assert post(other, body="Someone else.", ip_address=None, token="other").pk
+    clock.shift(5)
+    with pytest.raises(TokenUsed):
+        post(other, body="With a used token.", token="first-token")
+    assert post(other, body="A second thought.", token="third-token").pk
+
+    assert sorted(limits.PostingClient.objects.values_list("address", flat=True)) == [
+        limits.UNKNOWN_CLIENT,
+        IP,
+    ]
+    assert limits.SpentCommentToken.objects.count() == 3
 
 
 @pytest.mark.parametrize(
