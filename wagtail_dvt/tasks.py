@@ -27,11 +27,15 @@ def send_moderator_notifications(batch_id: int | None = None) -> None:
 
 
 @task()
-def send_reply_notifications(attempt: int = 0) -> None:
-    """Email readers who opted in about new replies; retry a failure."""
+def send_reply_notifications(batch_id: int | None = None) -> None:
+    """Email readers who opted in about new replies; retry a failure.
+
+    With ``batch_id``: watch that address's batch's sender, and resume the
+    batch if the sender died (its lease ended).
+    """
     from .comments.reply_notifications import run_reply_batch
 
-    run_reply_batch(attempt)
+    run_reply_batch(batch_id)
 
 
 @task()

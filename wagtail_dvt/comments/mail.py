@@ -11,7 +11,9 @@ between the server's acceptance and that commit.
 
 Generic over what is announced: a ``kind`` names the batch's purpose, with at
 most one open batch per kind. The moderators' batch
-(:mod:`.notifications`) uses it; any other notification mail can.
+(:mod:`.notifications`) and each address's reply notifications
+(:mod:`.reply_notifications`) use it, through :func:`attempt` and
+:func:`watch`; any other notification mail can.
 """
 
 from __future__ import annotations
@@ -142,8 +144,21 @@ def claim_batch(kind, now) -> MailBatch | None:
     return batch
 
 
-def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
-    """``(sent, failed)``: send the batch to each recipient it has not reached.
+@dataclass(frozen=True)
+class Delivered:
+    """What :func:`deliver` did in one attempt."""
+
+    sent: int = 0  #: messages the server accepted
+    failed: int = 0  #: messages not sent
+    #: The server could not be reached, or stopped answering: a sender with
+    #: more batches to go had better leave them for the retry.
+    server_lost: bool = False
+
+
+def deliver(
+    batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]
+) -> Delivered:
+    """Send the batch to each recipient it has not reached.
 
     ``messages_for(recipients)`` builds one message per recipient, each with
     its ``Message-ID`` header. Before each message the lease is renewed; a
@@ -153,21 +168,22 @@ def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
     reached = set(batch.deliveries.values_list("recipient", flat=True))
     pending = [email for email in batch.recipients if email not in reached]
     if not pending:
-        return 0, 0
+        return Delivered()
     try:
         messages = list(messages_for(pending))
     except Exception:
         # A site's broken template: retried, then given up, like a refusal.
         logger.exception("Could not write the %s batch's messages", batch.kind)
-        return 0, len(pending)
+        return Delivered(0, len(pending))
     sent = failed = 0
+    server_lost = False
     try:
         connection = mailer()
         cap_timeout(connection)
         connection.open()
     except Exception:
         logger.exception("Could not connect to the mail server (%s batch)", batch.kind)
-        return 0, len(messages)
+        return Delivered(0, len(messages), server_lost=True)
     try:
         for number, message in enumerate(messages):
             if not _renew(batch):
@@ -177,6 +193,7 @@ def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
                 accepted = connection.send_messages([message]) or 0
             except (TimeoutError, ConnectionError, SMTPServerDisconnected):
                 failed += len(messages) - number
+                server_lost = True
                 logger.exception("Lost the mail server (%s batch)", batch.kind)
                 break
             except Exception:
@@ -191,7 +208,7 @@ def deliver(batch, messages_for: Callable[[list[str]], Iterable[EmailMessage]]):
             connection.close()
         except Exception:
             logger.warning("Could not close the mail connection", exc_info=True)
-    return sent, failed
+    return Delivered(sent, failed, server_lost)
 
 
 def _renew(batch) -> bool:
@@ -249,6 +266,53 @@ def finish(batch, now, retry_delays) -> Finished:
             len(batch.recipients),
         )
     return Finished(True, reached)
+
+
+def close(batch, now) -> bool:
+    """Close a held batch that has nothing left to send; False if not held."""
+    return bool(
+        MailBatch.objects.filter(pk=batch.pk, holder=batch.holder).update(
+            closed_at=now, holder=""
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What :func:`attempt` did: the delivery, and what became of the batch."""
+
+    delivered: Delivered
+    finished: Finished
+
+
+def attempt(batch, now, messages_for, retry_delays, come_back) -> Attempt:
+    """Send a held batch under a watch, then close it or release it for a retry.
+
+    ``come_back(when, batch_id=None)`` enqueues the batch's task for ``when``
+    (where a worker can run it later): first as the watch over this sender,
+    at its lease's end, so that a batch whose sender dies is resumed
+    (:func:`watch`); then, if the batch was released, for its retry.
+    """
+    come_back(batch.leased_until, batch.pk)
+    delivered = deliver(batch, messages_for)
+    finished = finish(batch, now, retry_delays)
+    if not finished.closed and finished.retry_at is not None:
+        come_back(finished.retry_at)
+    return Attempt(delivered, finished)
+
+
+def watch(batch_id, come_back) -> bool:
+    """Whether the watch task over ``batch_id`` should resume it now.
+
+    While the batch's sender is alive (it renews its lease), the watch comes
+    back at the lease's end; once the lease ended, the batch is resumed. A
+    closed batch needs nothing: a watch opens no new batch.
+    """
+    renew_by = held_until(batch_id, timezone.now())
+    if renew_by is not None:
+        come_back(renew_by, batch_id)
+        return False
+    return is_open(batch_id)
 
 
 def held_until(batch_id, now):

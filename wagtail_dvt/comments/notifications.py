@@ -37,7 +37,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from smtplib import SMTPServerDisconnected
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,16 +53,12 @@ from ..conf import get_setting
 from ..models import Comment, CommentStatus, ModeratorNotificationState
 from .mail import (
     MailBatch,
-    cap_timeout,
+    attempt,
     claim_batch,
-    deliver,
-    finish,
-    held_until,
-    is_open,
-    mailer,
     open_batch,
     open_batch_of,
     stable_message_id,
+    watch,
 )
 from .subscriptions import MailScope, without_suppressed
 from .text import one_line
@@ -134,42 +129,45 @@ def schedule_batch(now=None) -> None:
     yet is scheduled for the end of the interval on a backend with a worker;
     without one, the next post or the cron command sends it.
     """
-    from ..background import can_defer, dispatch
+    from ..background import dispatch
     from ..tasks import send_moderator_notifications
 
     now = now or timezone.now()
     due_at = batch_due_at()
     if due_at is None or due_at <= now:
         dispatch(send_moderator_notifications)
-    elif can_defer(send_moderator_notifications):
-        dispatch(send_moderator_notifications, run_after=due_at)
+    else:
+        _come_back(due_at)
 
 
 def run_batch(batch_id=None) -> BatchResult:
     """The task's body: send or resume a due batch, and come back if needed.
 
     With ``batch_id``, the task is the watch over a batch's sender, set when
-    it took the batch: while the sender is alive (it renews its lease), the
-    watch comes back at the lease's end; once the lease ended, the batch is
-    resumed, so that a worker killed mid-batch loses nothing.
+    it took the batch (:func:`~.mail.watch`): a worker killed mid-batch
+    loses nothing.
     """
-    if batch_id is not None:
-        renew_by = held_until(batch_id, timezone.now())
-        if renew_by is not None:
-            _come_back(renew_by, batch_id)
-            return BatchResult()
-        if not is_open(batch_id):
-            return BatchResult()  # Done: a watch opens no new batch.
+    if batch_id is not None and not watch(batch_id, _come_back):
+        return BatchResult()
     return send_due_notifications()
 
 
 def _come_back(when, *args):
     """Run the task again at ``when``, on a backend with a worker."""
-    from ..background import can_defer, dispatch
     from ..tasks import send_moderator_notifications
 
-    if can_defer(send_moderator_notifications):
-        dispatch(send_moderator_notifications, *args, run_after=when)
+    come_back_later(send_moderator_notifications, when, *args)
+
+
+def come_back_later(task_, when, *args):
+    """Enqueue ``task_(*args)`` for ``when``, on a backend with a worker.
+
+    Without a worker, the next post or the cron command does it instead.
+    """
+    from ..background import can_defer, dispatch
+
+    if can_defer(task_):
+        dispatch(task_, *args, run_after=when)
 
 
 def moderator_emails():
@@ -207,15 +205,17 @@ def send_due_notifications(now=None) -> BatchResult:
         batch = _open_due_batch(now)
     if batch is None:
         return BatchResult()
-    # Should this process die while sending, the watch resumes the batch.
-    _come_back(batch.leased_until, batch.pk)
-
     ids = batch.item_ids
-    sent, failed = deliver(batch, lambda recipients: _messages(ids, recipients))
-    finished = finish(batch, now, retry_delays())
+    result = attempt(
+        batch,
+        now,
+        lambda recipients: _messages(ids, recipients),
+        retry_delays(),
+        _come_back,
+    )
+    sent, failed = result.delivered.sent, result.delivered.failed
+    finished = result.finished
     if not finished.closed:
-        if finished.retry_at is not None:
-            _come_back(finished.retry_at)
         return BatchResult(0, sent, failed)
     if not finished.reached:
         return BatchResult(0, 0, failed)  # The comments wait for the next batch.
@@ -254,8 +254,9 @@ def claim_interval(model, now, **key) -> bool:
     """Take the interval of ``model``'s row with ``key`` at ``now``; False if early.
 
     One conditional UPDATE: of several processes, exactly one sees a row
-    changed, whatever the database's isolation level. Also claims the reply
-    notifications of one address (:mod:`.reply_notifications`).
+    changed, whatever the database's isolation level. Also claims the right
+    to open a reply notifications batch for one address
+    (:mod:`.reply_notifications`).
     """
     due = Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - notify_interval())
     claimed = model.objects.filter(due, **key).update(last_sent_at=now) == 1
@@ -267,13 +268,6 @@ def claim_interval(model, now, **key) -> bool:
     except IntegrityError:
         return False  # Another process created it first, and sends.
     return True
-
-
-def release_claim(model, now, retry_in, **key):
-    """Let the claim made at ``now`` go again ``retry_in`` after it."""
-    model.objects.filter(last_sent_at=now, **key).update(
-        last_sent_at=now + retry_in - notify_interval()
-    )
 
 
 def message_id(comment_ids, recipient, kind=KIND) -> str:
@@ -381,40 +375,3 @@ def _listing_url(base_url):
     except NoReverseMatch:
         return ""
     return f"{base_url}{path}?status={CommentStatus.PENDING}"
-
-
-def _send(messages, audience="moderators", delivered=None):
-    """``(sent, failed)``: each message on its own, through one connection.
-
-    A network failure (a refused connection, a server that stops answering)
-    ends the batch: each further message would wait ``MAIL_TIMEOUT`` again.
-    Each message the server accepted is appended to ``delivered``, if given.
-    """
-    sent = failed = 0
-    try:
-        connection = mailer()
-        cap_timeout(connection)
-        connection.open()
-    except Exception:
-        logger.exception("Could not connect to the mail server to email %s", audience)
-        return 0, len(messages)
-    try:
-        for number, message in enumerate(messages):
-            try:
-                accepted = connection.send_messages([message]) or 0
-                sent += accepted
-                if accepted and delivered is not None:
-                    delivered.append(message)
-            except (TimeoutError, ConnectionError, SMTPServerDisconnected):
-                failed += len(messages) - number
-                logger.exception("Lost the mail server while emailing %s", audience)
-                break
-            except Exception:
-                failed += 1
-                logger.exception("Could not email one of the %s", audience)
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            logger.warning("Could not close the mail connection", exc_info=True)
-    return sent, failed

@@ -35,14 +35,22 @@ from django.utils import timezone, translation
 
 from ..conf import get_setting
 from ..models import Comment, CommentStatus
+from .mail import (
+    Delivered,
+    MailBatch,
+    attempt,
+    claim_batch,
+    close,
+    open_batch,
+    watch,
+)
 from .notifications import (
     MAX_LISTED,
-    _send,
     claim_interval,
+    come_back_later,
     message_id,
     notify_interval,
     quoted_excerpt,
-    release_claim,
     retry_delays,
 )
 from .subscriptions import (
@@ -57,6 +65,8 @@ from .text import one_line
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "wagtail_dvt/notifications/replies{}.txt"
+#: Each address's batches in :class:`~.mail.MailBatch`: this and its hash.
+KIND_PREFIX = "replies:"
 #: The URL name of the unsubscribe page, in ``wagtail_dvt.comments.urls``.
 UNSUBSCRIBE_URL_NAME = "wagtail_dvt_mail:unsubscribe"
 
@@ -73,11 +83,13 @@ class ReplyBatchResult:
 
 def due_replies():
     """Visible replies whose parent's author opted in and was not told yet."""
-    return Comment.objects.filter(
-        status=CommentStatus.APPROVED,
-        removed=False,
-        reply_notified_at__isnull=True,
-        parent__notify_replies=True,
+    return _visible(Comment.objects.filter(reply_notified_at__isnull=True))
+
+
+def _visible(replies):
+    """Those of ``replies`` that are shown and whose parent's author opted in."""
+    return replies.filter(
+        status=CommentStatus.APPROVED, removed=False, parent__notify_replies=True
     )
 
 
@@ -94,25 +106,26 @@ def replies_published(comments) -> None:
         enqueue_on_commit(send_reply_notifications)
 
 
-def run_reply_batch(attempt: int = 0) -> ReplyBatchResult:
-    """The task's body: send what is due; retry a failure, wait for the rest."""
-    from ..background import can_defer, dispatch
+def run_reply_batch(batch_id=None) -> ReplyBatchResult:
+    """The task's body: send or resume what is due, and come back if needed.
+
+    With ``batch_id``, the task is the watch over an address's batch, set
+    when its sender took it (:func:`~.mail.watch`): a worker killed
+    mid-batch loses nothing.
+    """
+    if batch_id is not None and not watch(batch_id, _come_back):
+        return ReplyBatchResult()
+    result = send_due_reply_notifications()
+    if result.waiting:
+        _come_back(next_due_at())
+    return result
+
+
+def _come_back(when, *args):
+    """Run the task again at ``when``, on a backend with a worker."""
     from ..tasks import send_reply_notifications
 
-    delays = retry_delays()
-    retry_in = delays[attempt] if attempt < len(delays) else None
-    result = send_due_reply_notifications(retry_in=retry_in)
-    if not can_defer(send_reply_notifications):
-        return result  # The next reply or the cron command sends the rest.
-    if result.failed and retry_in is not None:
-        dispatch(
-            send_reply_notifications,
-            attempt + 1,
-            run_after=timezone.now() + retry_in,
-        )
-    elif result.waiting:
-        dispatch(send_reply_notifications, run_after=next_due_at())
-    return result
+    come_back_later(send_reply_notifications, when, *args)
 
 
 def next_due_at(now=None):
@@ -127,50 +140,129 @@ def next_due_at(now=None):
     return (first or now) + notify_interval()
 
 
-def send_due_reply_notifications(now=None, retry_in=None) -> ReplyBatchResult:
-    """Email each opted-in address its due replies, if its interval allows.
+def batch_kind(key) -> str:
+    """The :class:`~.mail.MailBatch` kind of the address with hash ``key``."""
+    return f"{KIND_PREFIX}{key}"
 
-    Raises nothing for a mail failure: it is logged, the address's claim is
-    released ``retry_in`` (a timedelta) later, and its replies wait.
+
+def send_due_reply_notifications(now=None) -> ReplyBatchResult:
+    """Resume the address batches whose lease ended, then open the due ones.
+
+    An address gets a new batch only if it has none open and its interval
+    has passed. Raises nothing for a mail failure: it is logged, and the
+    batch is retried after each of ``MAIL_RETRY_DELAYS``; meanwhile its
+    replies wait. A server that cannot be reached ends the run, so that it
+    costs one ``MAIL_TIMEOUT``, not one per address.
     """
     if not get_setting("NOTIFY_REPLIES"):
         return ReplyBatchResult()
     now = now or timezone.now()
+    totals = _Totals()
+    for kind in _resumable_kinds(now):
+        batch = claim_batch(kind, now)
+        if batch is not None and not totals.add(_send_batch(batch, now)):
+            return totals.result()
     groups, skipped = _due_by_address()
     if skipped:
-        # Handled for good: no email is owed for them, now or later.
-        Comment.objects.filter(pk__in=skipped, reply_notified_at__isnull=True).update(
-            reply_notified_at=now
-        )
-    claimed = {}  # message: (address hash, reply ids)
-    waiting = 0
+        _mark_notified(skipped, now)  # Handled for good: no email is owed.
+    open_kinds = set(_open_batches().values_list("kind", flat=True))
     for key, group in groups.items():
-        message = _message(group)
-        if message is None:
+        kind = batch_kind(key)
+        if kind in open_kinds:
+            continue  # Resumed or retried on its own, once its lease ends.
+        ids = [reply.pk for reply in group]
+        recipient = group[-1].parent.email
+        if _message(group, recipient, ids) is None:
             continue  # Logged; the replies wait.
         if not claim_interval(ReplyMailState, now, email_hash=key):
-            waiting += 1
+            totals.waiting += 1
             continue
-        claimed[message] = (key, [reply.pk for reply in group])
-    if not claimed:
-        return ReplyBatchResult(waiting=waiting)
-    delivered = []
-    # One connection for all: a server that is down costs one MAIL_TIMEOUT.
-    emails, failed = _send(list(claimed), "readers about replies", delivered)
-    replies = 0
-    for message in delivered:
-        _key, ids = claimed.pop(message)
-        # Only now: a reply whose email was not accepted stays due.
-        Comment.objects.filter(pk__in=ids, reply_notified_at__isnull=True).update(
-            reply_notified_at=now
+        batch = open_batch(kind, ids, [recipient], now)
+        if batch is not None and not totals.add(_send_batch(batch, now, group)):
+            break
+    if totals.emails:
+        logger.info(
+            "Emailed %d reader(s) about %d reply(ies)", totals.emails, totals.replies
         )
-        replies += len(ids)
-    if retry_in is not None:
-        for key, _ids in claimed.values():
-            release_claim(ReplyMailState, now, retry_in, email_hash=key)
-    if emails:
-        logger.info("Emailed %d reader(s) about %d reply(ies)", emails, replies)
-    return ReplyBatchResult(replies, emails, failed, waiting)
+    return totals.result()
+
+
+@dataclass
+class _Totals:
+    replies: int = 0
+    emails: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+    def add(self, sent) -> bool:
+        """Count one batch's ``(replies, delivered)``; False if the server is lost."""
+        replies, delivered = sent
+        self.replies += replies
+        self.emails += delivered.sent
+        self.failed += delivered.failed
+        return not delivered.server_lost
+
+    def result(self) -> ReplyBatchResult:
+        return ReplyBatchResult(self.replies, self.emails, self.failed, self.waiting)
+
+
+def _open_batches():
+    return MailBatch.objects.filter(
+        kind__startswith=KIND_PREFIX, closed_at__isnull=True
+    )
+
+
+def _resumable_kinds(now):
+    """Kinds of the open batches nobody holds: a dead sender's, or a retry's."""
+    return list(
+        _open_batches()
+        .filter(leased_until__lte=now)
+        .order_by("created_at", "pk")
+        .values_list("kind", flat=True)
+    )
+
+
+def _send_batch(batch, now, replies=None):
+    """``(replies marked, Delivered)``: send a held batch, checked again now.
+
+    Its replies hidden since it opened are left out, and wait for a later
+    batch if approved again; with none left, or if its address unsubscribed,
+    it closes without mail. Its replies are marked notified only once the
+    server accepted the message.
+    """
+    recipient = batch.recipients[0]
+    ids = batch.item_ids
+    if replies is None:
+        replies = list(
+            _visible(Comment.objects.filter(pk__in=ids))
+            .select_related("parent", "page")
+            .order_by("posted_at", "pk")
+        )
+    if suppressed_hashes([address_hash(recipient)]):
+        close(batch, now)
+        _mark_notified(ids, now)  # No email is owed: the address said stop.
+        return 0, Delivered()
+    if not replies:
+        close(batch, now)
+        return 0, Delivered()
+    message = _message(replies, recipient, ids)
+    sent = attempt(
+        batch,
+        now,
+        lambda _recipients: [message] if message is not None else [],
+        retry_delays(),
+        _come_back,
+    )
+    if not (sent.finished.closed and sent.finished.reached):
+        return 0, sent.delivered  # The replies wait for the retry or a later batch.
+    # Only now: a reply whose email was not accepted stays due.
+    return _mark_notified([reply.pk for reply in replies], now), sent.delivered
+
+
+def _mark_notified(ids, now) -> int:
+    return Comment.objects.filter(pk__in=ids, reply_notified_at__isnull=True).update(
+        reply_notified_at=now
+    )
 
 
 def _due_by_address():
@@ -207,13 +299,14 @@ def unsubscribe_url(root_url, email) -> str:
     return f"{root_url.rstrip('/')}{path}"
 
 
-def _message(replies):
-    """The email listing ``replies`` to their parents' author; None if it can't go.
+def _message(replies, recipient, batch_ids):
+    """The email listing ``replies`` to ``recipient``; None if it can't go.
 
-    Without an unsubscribe URL (the site's URLconf lacks
-    ``wagtail_dvt.comments.urls``) no email goes: the replies wait, logged.
+    Its ``Message-ID`` is the batch's (``batch_ids``), whatever was hidden
+    since the batch opened. Without an unsubscribe URL (the site's URLconf
+    lacks ``wagtail_dvt.comments.urls``) no email goes: the replies wait,
+    logged.
     """
-    recipient = replies[-1].parent.email
     first_page = replies[0].page
     language = article_language(first_page)
     listed = []
@@ -260,9 +353,8 @@ def _message(replies):
         [recipient],
         headers={
             "Auto-Submitted": "auto-generated",
-            "Message-ID": message_id(
-                [reply.pk for reply in replies], recipient, kind="replies"
-            ),
+            # Not the batch's kind: a Message-ID's left part takes no ":".
+            "Message-ID": message_id(batch_ids, recipient, kind="replies"),
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
