@@ -14,8 +14,10 @@ import io
 import re
 from datetime import timedelta
 
+import django
 import pytest
 import test_i18n
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.utils import timezone
@@ -556,3 +558,142 @@ def test_a_refused_message_keeps_its_replies_due_and_others_go(
     to_second.refresh_from_db()
     assert to_first.reply_notified_at is None  # it waits for the next try
     assert to_second.reply_notified_at is not None
+
+
+# -- a batch resumed: crash-safe, as the moderators' (comments.mail) -----------
+
+
+def replies_held_back(client, article, settings, parent, *names):
+    """Replies posted while reply mail is off, so that a test sends them."""
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": False}
+    posted = [reply(Client(), article, parent, name=name) for name in names]
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": True}
+    return posted
+
+
+class Died(BaseException):
+    """The sending process ending abruptly, as a killed worker does."""
+
+
+class DyingBackend(locmem.EmailBackend):
+    """Django's locmem backend, in a process that dies as it hangs up: after
+    the server accepted the message and that was committed."""
+
+    def close(self):
+        raise Died
+
+
+def mailer_settings(backend) -> dict:
+    if django.VERSION >= (6, 1):
+        return {"MAILERS": {"default": {"BACKEND": backend}}}
+    return {"EMAIL_BACKEND": backend}
+
+
+def test_a_batch_accepted_before_its_sender_died_is_not_sent_again(
+    client, article, settings, mailoutbox, clock
+):
+    from wagtail_dvt.comments.reply_notifications import (
+        batch_kind,
+        send_due_reply_notifications,
+    )
+    from wagtail_dvt.models import MailBatch, MailDelivery
+
+    parent = opted_in_comment(client, article)
+    [answer] = replies_held_back(client, article, settings, parent, "Ben")
+
+    working = mailer_settings("django.core.mail.backends.locmem.EmailBackend")
+    for name, value in mailer_settings(f"{__name__}.DyingBackend").items():
+        setattr(settings, name, value)
+    with pytest.raises(Died):
+        send_due_reply_notifications()
+    for name, value in working.items():
+        setattr(settings, name, value)
+    [message] = reply_mails(mailoutbox)
+    answer.refresh_from_db()
+    assert answer.reply_notified_at is None  # The sender died before marking it.
+    batch = MailBatch.objects.get(closed_at__isnull=True)
+    assert batch.kind == batch_kind(address_hash(AUTHOR))
+    assert batch.item_ids == [answer.pk]
+    assert MailDelivery.objects.get().message_id == message.extra_headers["Message-ID"]
+
+    # While the dead sender's lease holds, nobody takes the batch over.
+    run_command()
+    assert MailBatch.objects.get().closed_at is None
+    clock.shift(timedelta(seconds=settings.WAGTAIL_DVT.get("MAIL_LEASE", 120) + 1))
+    run_command()
+
+    assert len(reply_mails(mailoutbox)) == 1  # Resumed, and not sent again.
+    batch.refresh_from_db()
+    assert batch.closed_at is not None
+    assert batch.attempts == 2
+    answer.refresh_from_db()
+    assert answer.reply_notified_at is not None
+
+
+def test_a_reply_hidden_before_the_batch_is_resumed_is_not_mailed(
+    client, article, settings, clock
+):
+    from smtp_servers import RecordingServer, mail_settings
+
+    from wagtail_dvt.comments.notifications import message_id
+    from wagtail_dvt.models import MailBatch
+
+    parent = opted_in_comment(client, article)
+    kept, hidden = replies_held_back(client, article, settings, parent, "Kept", "Hid")
+
+    server = RecordingServer(refuse=1)  # The batch's first attempt gets a 451.
+    try:
+        for name, value in mail_settings(server.port, timeout=5).items():
+            setattr(settings, name, value)
+        run_command()
+        batch = MailBatch.objects.get(closed_at__isnull=True)
+        assert batch.item_ids == [kept.pk, hidden.pk]
+        # A moderator hides one reply while the batch waits for its retry.
+        Comment.objects.filter(pk=hidden.pk).update(status=CommentStatus.REJECTED)
+        clock.shift(timedelta(minutes=2))
+        run_command()
+    finally:
+        server.close()
+
+    [message] = server.messages
+    assert f"#comment-{kept.pk}" in message.get_payload()
+    assert f"#comment-{hidden.pk}" not in message.get_payload()
+    # The batch's Message-ID, whatever was hidden since it opened.
+    assert message["Message-ID"].strip() == message_id(
+        [kept.pk, hidden.pk], AUTHOR, kind="replies"
+    )
+    batch.refresh_from_db()
+    assert batch.closed_at is not None
+    kept.refresh_from_db()
+    hidden.refresh_from_db()
+    assert kept.reply_notified_at is not None
+    assert hidden.reply_notified_at is None  # approved again, it would go
+
+
+def test_a_batch_whose_every_reply_was_hidden_closes_without_mail(
+    client, article, settings, clock
+):
+    from smtp_servers import RecordingServer, mail_settings
+
+    from wagtail_dvt.models import MailBatch
+
+    parent = opted_in_comment(client, article)
+    [hidden] = replies_held_back(client, article, settings, parent, "Hid")
+
+    server = RecordingServer(refuse=1)
+    try:
+        for name, value in mail_settings(server.port, timeout=5).items():
+            setattr(settings, name, value)
+        run_command()
+        Comment.objects.filter(pk=hidden.pk).update(status=CommentStatus.REJECTED)
+        clock.shift(timedelta(minutes=2))
+        run_command()
+    finally:
+        server.close()
+
+    assert server.messages == []
+    assert server.attempts == 1  # The refused first attempt only.
+    batch = MailBatch.objects.get()
+    assert batch.closed_at is not None
+    hidden.refresh_from_db()
+    assert hidden.reply_notified_at is None
