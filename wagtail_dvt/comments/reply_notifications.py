@@ -7,18 +7,24 @@ gets at most one email per ``NOTIFY_INTERVAL``, listing its due replies; the
 interval of each address is claimed as the moderators' batch is (one
 conditional update of a :class:`~.subscriptions.ReplyMailState` row, see
 :func:`~.notifications.claim_interval`), so two processes never both send.
+Each address's email is then a :class:`~.mail.MailBatch` of its own (kind
+``replies:<address hash>``, its replies as items, the address as recipient),
+sent as the moderators' is (:func:`~.mail.attempt`): under a lease, each
+acceptance recorded at once, retried after ``MAIL_RETRY_DELAYS``, resumed
+after ``MAIL_LEASE`` if its sender died (by the watch task, the next reply
+or the command), and its replies marked notified only once accepted.
 
 :func:`send_due_reply_notifications` runs in the ``send_reply_notifications``
 task, enqueued on commit whenever a reply becomes visible (never in the
 reader's request, see :mod:`wagtail_dvt.background`), and from the
 ``send_comment_notifications`` command, the fallback for a site without a
-worker. It checks everything at send time: a reply hidden again is not
-listed; no email goes for a reply by the parent's own author
+worker. It checks everything at send time, at each retry or resume too: a
+reply hidden again is not listed (a batch left with none closes without
+mail); no email goes for a reply by the parent's own author
 (:func:`~.subscriptions.is_same_person`), nor to an address without an
 opt-in or that unsubscribed (:mod:`.subscriptions`). Each message is in the
 article's language, links to each reply on its Site, and carries RFC 8058's
-one-click ``List-Unsubscribe`` headers. Failures are retried as the
-moderators' batch's are (``MAIL_RETRY_DELAYS``); meanwhile the replies wait.
+one-click ``List-Unsubscribe`` headers.
 """
 
 from __future__ import annotations
