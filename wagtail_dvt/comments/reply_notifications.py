@@ -176,14 +176,11 @@ def send_due_reply_notifications(now=None) -> ReplyBatchResult:
         kind = batch_kind(key)
         if kind in open_kinds:
             continue  # Resumed or retried on its own, once its lease ends.
-        ids = [reply.pk for reply in group]
-        recipient = group[-1].parent.email
-        if _message(group, recipient, ids) is None:
-            continue  # Logged; the replies wait.
         if not claim_interval(ReplyMailState, now, email_hash=key):
             totals.waiting += 1
             continue
-        batch = open_batch(kind, ids, [recipient], now)
+        ids = [reply.pk for reply in group]
+        batch = open_batch(kind, ids, [group[-1].parent.email], now)
         if batch is not None and not totals.add(_send_batch(batch, now, group)):
             break
     if totals.emails:
@@ -233,8 +230,9 @@ def _send_batch(batch, now, replies=None):
 
     Its replies hidden since it opened are left out, and wait for a later
     batch if approved again; with none left, or if its address unsubscribed,
-    it closes without mail. Its replies are marked notified only once the
-    server accepted the message.
+    it closes without mail, as it does if no message can be written (logged;
+    the replies wait). Its replies are marked notified only once the server
+    accepted the message.
     """
     recipient = batch.recipients[0]
     ids = batch.item_ids
@@ -244,21 +242,15 @@ def _send_batch(batch, now, replies=None):
             .select_related("parent", "page")
             .order_by("posted_at", "pk")
         )
+    message = None
     if suppressed_hashes([address_hash(recipient)]):
-        close(batch, now)
         _mark_notified(ids, now)  # No email is owed: the address said stop.
-        return 0, Delivered()
-    if not replies:
+    elif replies:
+        message = _message(replies, recipient, ids)
+    if message is None:
         close(batch, now)
         return 0, Delivered()
-    message = _message(replies, recipient, ids)
-    sent = attempt(
-        batch,
-        now,
-        lambda _recipients: [message] if message is not None else [],
-        retry_delays(),
-        _come_back,
-    )
+    sent = attempt(batch, now, lambda _: [message], retry_delays(), _come_back)
     if not (sent.finished.closed and sent.finished.reached):
         return 0, sent.delivered  # The replies wait for the retry or a later batch.
     # Only now: a reply whose email was not accepted stays due.
