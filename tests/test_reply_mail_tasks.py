@@ -1,12 +1,14 @@
 """Reply notifications leave the reader's request: a hanging mail server slows
-no post.
+no post, and a worker killed while sending loses nothing.
 
 A fresh site with no ``TASKS`` setting, a real POST of the page's form, a
-real commit and a real SMTP socket that never answers (see test_tasks.py).
+real commit and a real SMTP socket that never answers (see test_tasks.py);
+and, on PostgreSQL, real ``db_worker`` processes, one of them killed.
 """
 
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 
 import django
@@ -14,11 +16,12 @@ import pytest
 import test_tasks
 from django.core import mail
 from dvt_testing import make_article
+from smtp_servers import RecordingServer
 
 from wagtail_dvt import background
 from wagtail_dvt.comments.forms import make_form_token
 from wagtail_dvt.comments.reply_notifications import send_due_reply_notifications
-from wagtail_dvt.models import Comment, CommentStatus
+from wagtail_dvt.models import Comment, CommentStatus, MailBatch
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 fresh_site = test_tasks.fresh_site
 hanging_server = test_tasks.hanging_server
 when_response_done = test_tasks.when_response_done
+worker_site = test_tasks.worker_site
 
 
 def test_a_hanging_mail_server_does_not_hold_the_reply(
@@ -39,26 +43,11 @@ def test_a_hanging_mail_server_does_not_hold_the_reply(
         "NOTIFY_MODERATORS": False,
     }
     article = make_article(root_page)
-    parent = Comment.objects.create(
-        page=article,
-        author_name="Ann",
-        body="Tell me about replies.",
-        email="ann@example.com",
-        notify_replies=True,
-        status=CommentStatus.APPROVED,
-    )
+    parent = opted_in_parent(article)
     during = when_response_done(lambda: hanging_server.connections)
 
-    response = client.post(
-        article.url + "comment/",
-        {
-            "author_name": "Ben",
-            "email": "",
-            "body": "An answer while the mail server hangs.",
-            "honeypot": "",
-            "token": make_form_token(article),
-            "parent": parent.pk,
-        },
+    response = post_reply(
+        client, article, parent, "An answer while the mail server hangs."
     )
 
     assert response.status_code == 303, response.content
@@ -85,3 +74,69 @@ def locmem_settings():
     if django.VERSION >= (6, 1):
         return {"MAILERS": {"default": {"BACKEND": backend}}}
     return {"EMAIL_BACKEND": backend}
+
+
+def opted_in_parent(article):
+    return Comment.objects.create(
+        page=article,
+        author_name="Ann",
+        body="Tell me about replies.",
+        email="ann@example.com",
+        notify_replies=True,
+        status=CommentStatus.APPROVED,
+    )
+
+
+def post_reply(client, article, parent, body):
+    """Post a reply with the article page's form, as a reader's browser does."""
+    return client.post(
+        article.url + "comment/",
+        {
+            "author_name": "Ben",
+            "email": "",
+            "body": body,
+            "honeypot": "",
+            "token": make_form_token(article),
+            "parent": parent.pk,
+        },
+    )
+
+
+@test_tasks.needs_postgres
+def test_a_killed_workers_reply_batch_is_resumed_by_its_watch(
+    client, root_page, worker_site, settings
+):
+    # The worker reads the same dict: replies are visible as they are posted.
+    settings.WAGTAIL_DVT.update(AUTO_APPROVE=True, NOTIFY_MODERATORS=False)
+    article = make_article(root_page)
+    parent = opted_in_parent(article)
+    # The reply's message is held unanswered while the worker is killed.
+    server = RecordingServer(hold_at=0)
+    try:
+        assert (
+            post_reply(client, article, parent, "Before the crash.").status_code == 303
+        )
+        worker = worker_site(server)
+        test_tasks.wait_for(server.held.is_set)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        server.hold_at = None
+        server.release.set()
+        reply = Comment.objects.get(parent=parent)
+        assert reply.reply_notified_at is None
+        # Nobody replies again: the watch set when the batch was taken
+        # resumes it once the dead worker's lease ends.
+        worker_site(server)
+        test_tasks.wait_for(
+            lambda: Comment.objects.filter(
+                pk=reply.pk, reply_notified_at__isnull=False
+            ).exists()
+        )
+    finally:
+        server.close()
+    [message] = server.messages
+    assert message["To"] == "ann@example.com"
+    assert "Before the crash." in message.get_payload()
+    batch = MailBatch.objects.get()
+    assert batch.closed_at is not None
+    assert batch.attempts == 2
