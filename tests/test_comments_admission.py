@@ -212,6 +212,7 @@ def test_a_duplicate_of_a_hidden_comment_looks_new_and_is_not_stored(article, st
     Comment.objects.update(status=status)
     repeated = post(article, ip_address="198.51.100.1")
     assert (repeated.pk, repeated.status) == (None, CommentStatus.PENDING)
+    assert repeated.page_id == article.pk  # answered as any pending comment
     assert list(Comment.objects.values_list("status", flat=True)) == [status]
 
 
