@@ -5,7 +5,8 @@ Both systems run in one throwaway site (``bench.peer_settings``): wagtail-dvt's
 its docs say (``bench/peer_site``), with a StreamField of headings and
 wagtail-markdown blocks. Both get the bundled article and its 19 comments, and
 pages with 2,000: flat, and threaded (40% replies, up to depth 3; xtd's
-``COMMENTS_XTD_MAX_THREAD_LEVEL = 2`` gives the same three levels). Every
+``COMMENTS_XTD_MAX_THREAD_LEVEL = 2`` gives the same three levels; its
+threaded pages are paged by comment, and by thread as wagtail-dvt's). Every
 request takes turns with the others in shuffled rounds, in process with
 Django's test client; then 50 renders of each 2,000-comment page measure
 memory. Ratios are wagtail-dvt / xtd (below 1.0x:
@@ -48,7 +49,12 @@ COMPARISONS = [
     ("comments_url (v3), 2,000 comments", "dvt comments_url v3 2000", "xtd api 2000"),
     ("post through the HTML form", "dvt post", "xtd post"),
     (
-        "threaded page, 2,000 comments, both 50 a page",
+        "threaded page, 2,000 comments, both 50 threads a page",
+        "dvt page threaded",
+        "xtd page threaded by thread",
+    ),
+    (
+        "threaded page, 2,000 comments, xtd 50 comments a page",
         "dvt page threaded",
         "xtd page threaded paged",
     ),
@@ -73,7 +79,7 @@ def import_article(title):
     return ArticlePage.objects.get(pk=import_document(text, name=title).page_id)
 
 
-def xtd_copy(article, slug, *, comments_per_page=0):
+def xtd_copy(article, slug, *, comments_per_page=0, threads_per_page=0):
     """The same article as an xtd page, with copies of its approved comments.
 
     Replies answer the copies of their parents, so threads stay threads.
@@ -96,6 +102,7 @@ def xtd_copy(article, slug, *, comments_per_page=0):
             date=article.date,
             body=body,
             comments_per_page=comments_per_page,
+            threads_per_page=threads_per_page,
         )
     )
     content_type = ContentType.objects.get_for_model(XtdArticlePage)
@@ -141,6 +148,9 @@ def build_site():
         "xtd threaded paged": xtd_copy(
             threaded, "xtd-threaded-paged", comments_per_page=50
         ),
+        "xtd threaded by thread": xtd_copy(
+            threaded, "xtd-threaded-by-thread", threads_per_page=50
+        ),
         "xtd posted to": xtd_copy(posted_to, "xtd-posted-to"),
     }
 
@@ -185,6 +195,7 @@ def cases(client, pages):
         "xtd api 2000": f"{xtd_api}{pages['xtd big'].pk}/",
         "dvt page threaded": pages["dvt threaded"].url,
         "xtd page threaded paged": pages["xtd threaded paged"].url,
+        "xtd page threaded by thread": pages["xtd threaded by thread"].url,
         "xtd page threaded all": pages["xtd threaded"].url,
         "xtd api threaded": f"{xtd_api}{pages['xtd threaded'].pk}/",
         "dvt v2 threaded": f"/api/v2/comments/?article={pages['dvt threaded'].pk}",
@@ -405,6 +416,7 @@ def run(args):
         "xtd page 2000 all": pages["xtd big"].url,
         "dvt page threaded": pages["dvt threaded"].url,
         "xtd page threaded paged": pages["xtd threaded paged"].url,
+        "xtd page threaded by thread": pages["xtd threaded by thread"].url,
         "xtd page threaded all": pages["xtd threaded"].url,
     }
     progress("measuring memory")

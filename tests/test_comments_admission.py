@@ -212,6 +212,7 @@ def test_a_duplicate_of_a_hidden_comment_looks_new_and_is_not_stored(article, st
     Comment.objects.update(status=status)
     repeated = post(article, ip_address="198.51.100.1")
     assert (repeated.pk, repeated.status) == (None, CommentStatus.PENDING)
+    assert repeated.page_id == article.pk  # answered as any pending comment
     assert list(Comment.objects.values_list("status", flat=True)) == [status]
 
 
@@ -605,3 +606,16 @@ def test_imported_comments_are_fingerprinted_for_the_duplicate_check(
     page = ArticlePage.objects.get(pk=imported_article.page_id)
     with pytest.raises(DuplicateComment):
         post(page, author_name=comment.author_name.upper(), body=comment.body)
+
+
+def test_a_urlconf_without_the_email_pages_is_warned_of(settings):
+    from wagtail_dvt.checks import check_email_link_pages
+
+    assert check_email_link_pages() == []
+    settings.ROOT_URLCONF = "wagtail.urls"
+    found = check_email_link_pages()
+    assert [warning.id for warning in found] == ["wagtail_dvt.W003"] * 2
+    assert "wagtail_dvt.comments.urls" in found[0].msg
+    assert "wagtail_dvt.privacy.urls" in found[1].msg
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "NOTIFY_REPLIES": False}
+    assert [w.msg for w in check_email_link_pages()] == [found[1].msg]

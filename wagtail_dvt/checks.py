@@ -5,7 +5,7 @@ import swapper
 from django.core import checks
 from wagtail import VERSION as WAGTAIL_VERSION
 
-from .conf import check_unknown_settings
+from .conf import check_unknown_settings, get_setting
 
 checks.register(check_unknown_settings, checks.Tags.compatibility)
 
@@ -102,4 +102,48 @@ def check_proxy_settings(app_configs=None, **kwargs):
             id="wagtail_dvt.W002",
         )
         for problem in problems
+    ]
+
+
+#: The public pages that the plugin's emails link to: (URL name, the include a
+#: site adds, what goes without it).
+EMAIL_LINK_PAGES = [
+    (
+        "wagtail_dvt_mail:unsubscribe",
+        'path("comments/", include("wagtail_dvt.comments.urls"))',
+        "reply notifications are not sent",
+    ),
+    (
+        "wagtail_dvt_privacy:confirm",
+        'path("personal-data/", include("wagtail_dvt.privacy.urls"))',
+        "moderators cannot record people's data requests",
+    ),
+]
+
+
+@checks.register(checks.Tags.urls)
+def check_email_link_pages(app_configs=None, **kwargs):
+    """wagtail_dvt.W003: a page that the plugin's emails link to has no URL.
+
+    Said at start-up, not only in a log line when the first email is due:
+    an upgrade that adds such a page needs a line in the site's URLconf.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    missing = []
+    for name, include, consequence in EMAIL_LINK_PAGES:
+        if name.startswith("wagtail_dvt_mail:") and not get_setting("NOTIFY_REPLIES"):
+            continue
+        try:
+            reverse(name, args=["token"])
+        except NoReverseMatch:
+            missing.append((include, consequence))
+    return [
+        checks.Warning(
+            f"The site's URLconf lacks {include}: {consequence}.",
+            hint="Add it before Wagtail's pages (see docs/installation.md).",
+            obj="settings.ROOT_URLCONF",
+            id="wagtail_dvt.W003",
+        )
+        for include, consequence in missing
     ]

@@ -3,7 +3,9 @@
 The body is a StreamField of headings and wagtail-markdown blocks; comments
 are xtd's, attached to the page by content type and id. ``comments_per_page``
 switches on the few lines of site code that paginate them (xtd's template
-tags render every comment).
+tags render every comment); ``threads_per_page`` paginates by top-level
+comment instead, with each page holding its threads whole, as wagtail-dvt's
+pages do.
 """
 
 from django.core.paginator import Paginator
@@ -19,12 +21,13 @@ class XtdArticlePage(Page):
     date = models.DateField()
     body = StreamField([("heading", blocks.CharBlock()), ("markdown", MarkdownBlock())])
     comments_per_page = models.PositiveIntegerField(default=0)
+    threads_per_page = models.PositiveIntegerField(default=0)
 
     template = "peer_site/xtd_article_page.html"
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        if self.comments_per_page:
+        if self.comments_per_page or self.threads_per_page:
             # As xtd's render_xtdcomment_tree tag selects them, one page at a time.
             from django.db.models import Prefetch
             from django_comments.models import CommentFlag
@@ -45,11 +48,19 @@ class XtdArticlePage(Page):
                     )
                 )
             )
-            page = Paginator(comments, self.comments_per_page).get_page(
-                request.GET.get("comments_page")
-            )
+            number = request.GET.get("comments_page")
+            if self.threads_per_page:
+                # A page of threads: its top-level comments, then all of theirs.
+                page = Paginator(comments.filter(level=0), self.threads_per_page)
+                page = page.get_page(number)
+                shown = comments.filter(
+                    thread_id__in=[top.thread_id for top in page.object_list]
+                )
+            else:
+                page = Paginator(comments, self.comments_per_page).get_page(number)
+                shown = page.object_list
             context["comment_page"] = page
             context["comment_tree"] = XtdComment.tree_from_queryset(
-                page.object_list, user=request.user
+                shown, user=request.user
             )
         return context
