@@ -279,6 +279,30 @@ def test_is_staff_alone_is_staff(client, article, django_user_model):
     assert Comment.objects.count() == 0
 
 
+def test_a_superuser_without_is_staff_is_staff(client, article, django_user_model):
+    # Wagtail lets a superuser into its admin whatever is_staff says.
+    django_user_model.objects.create_user(
+        "rootonly", "r@example.com", is_superuser=True, is_staff=False
+    )
+    assert form_post(client, article, author_name="Rootonly").status_code == 400
+    assert Comment.objects.count() == 0
+
+
+def test_admin_access_given_to_the_user_alone_is_staff(
+    client, article, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("direct", "x@example.com")
+    user.user_permissions.add(
+        Permission.objects.get(
+            codename="access_admin", content_type__app_label="wagtailadmin"
+        )
+    )
+    assert form_post(client, article, author_name="Direct").status_code == 400
+    assert Comment.objects.count() == 0
+
+
 @pytest.mark.parametrize("api", APIS)
 def test_the_api_refuses_a_reserved_name_with_its_code(client, api, article, users):
     response = api_post(client, api, article, author_name="Hamish Negі")
