@@ -234,6 +234,7 @@ LOOKALIKES = [
     pytest.param("Hamish\u00adNegi".replace("\u00ad", " \u200b"), id="zero-width"),
     pytest.param("Hamish Negі", id="cyrillic-i"),
     pytest.param("Ηamish Νegi", id="greek-capitals"),
+    pytest.param("Η\u200bamish Νegi", id="greek-capitals-and-zero-width"),
     pytest.param("Harnish Negi", id="rn-for-m"),
     pytest.param("Moderator Account", id="a-staff-full-name"),
     pytest.param("m\u043ederator", id="a-staff-username-lookalike"),
