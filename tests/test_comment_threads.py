@@ -379,3 +379,24 @@ def test_structured_data_names_parents_and_leaves_placeholders_out(client, artic
     assert item["@id"].endswith(f"#comment-{reply.pk}")
     assert item["parentItem"]["@id"].endswith(f"#comment-{top.pk}")
     assert "Parent Name" not in json.dumps(data)
+
+
+def test_the_apis_structured_data_names_parents_as_the_page_does(client, article):
+    from wagtail import VERSION as WAGTAIL_VERSION
+
+    top = comment(article)
+    reply = comment(article, "Ann", parent=top)
+    html = client.get(article.url).content.decode()
+    start = html.index('type="application/ld+json">') + len(
+        'type="application/ld+json">'
+    )
+    page = json.loads(html[start : html.index("</script>", start)])
+    reads = [(f"/api/v2/pages/{article.pk}/", {"fields": "structured_data"})]
+    if WAGTAIL_VERSION >= (8, 0):
+        reads.append((f"/api/v3/pages/{article.pk}/", {}))
+
+    for url, params in reads:
+        data = client.get(url, params).json()["structured_data"]
+        assert data["comment"] == page["comment"], url
+        assert data["comment"][1]["@id"].endswith(f"#comment-{reply.pk}")
+        assert "parentItem" in data["comment"][1]

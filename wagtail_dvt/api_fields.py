@@ -114,6 +114,22 @@ class EmbeddedComments:
         zone = timezone.get_current_timezone()
         return [comment_representation(row, zone) for row in self.rows]
 
+    @cached_property
+    def _derived(self) -> dict:
+        return {}
+
+    def derived(self, key, build):
+        """``build()``, called once per ``key`` for these comments.
+
+        For what is computed from them alone: they are shared by every
+        detail of the article until it changes (see :func:`embed_comments`).
+        """
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build()
+            return value
+
 
 def embed_comments(pages) -> None:
     """Load the embedded comments and counts of ``pages``, in one query.

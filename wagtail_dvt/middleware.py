@@ -24,8 +24,10 @@ from .conditional import (
     api_headers,
     article_validators,
     collect_embedded,
+    conditional,
     fresh,
     not_modified,
+    stored_article_validators,
 )
 
 
@@ -49,14 +51,14 @@ class ArticleDetailConditionalMiddleware:
         page_id = self._article_detail_id(request)
         if page_id is None:
             return self.get_response(request)
-        if request.headers.get("If-None-Match") or request.headers.get(
-            "If-Modified-Since"
-        ):
-            article = self._public_article(request, page_id)
-            if article is not None:
-                validators, tags = article_validators(article, request)
-                if fresh(request, validators):
-                    return not_modified(validators, tags=tags, request=request)
+        if conditional(request):
+            validators, tags = stored_article_validators(request, page_id)
+            if validators is None:
+                article = self._public_article(request, page_id)
+                if article is not None:
+                    validators, tags = article_validators(article, request)
+            if fresh(request, validators):
+                return not_modified(validators, tags=tags, request=request)
         # The validators of the article the view itself read and serialized.
         with collect_embedded() as embedded:
             response = self.get_response(request)

@@ -33,9 +33,11 @@ from ..comments.admission import CommentRefused, InvalidComment
 from ..conditional import (
     api_headers,
     article_validators,
+    conditional,
     fresh,
     listing_validators,
     not_modified,
+    stored_article_validators,
 )
 from ..models import (
     Comment,
@@ -161,8 +163,13 @@ class ArticlePagesAPIViewSet(PagesAPIViewSet):
         """Wagtail's detail, with an ETag, a Last-Modified and 304s for an article.
 
         The validators come from the page and its comments' change time: a
-        304 reads no comment and serializes nothing.
+        304 reads no comment and serializes nothing, and where it can, it
+        comes from one query, before Wagtail looks the page up.
         """
+        if conditional(request):
+            validators, tags = stored_article_validators(request, pk)
+            if fresh(request, validators):
+                return not_modified(validators, tags=tags, request=request)
         instance = self.get_object()
         validators, tags = article_validators(instance, request)
         if fresh(request, validators):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..api_fields import _PageField, get_embedded_comments
 from ..conf import get_setting
-from .structured_data import blog_posting, page_language
+from .structured_data import blog_posting, comment_items, page_language
 
 #: The field's name, which v2 leaves out of its defaults and of ``fields=*``.
 STRUCTURED_DATA = "structured_data"
@@ -21,7 +21,8 @@ class StructuredDataField(_PageField):
     """The article as the page's schema.org ``BlogPosting`` JSON-LD.
 
     Its ``comment`` list is the comments on the article's first page of
-    comments, as the page embeds them.
+    comments, as the page embeds them; built once per change of the
+    article, like the embedded comments it is made of.
     """
 
     def to_representation(self, page) -> dict[str, Any]:
@@ -30,14 +31,19 @@ class StructuredDataField(_PageField):
 
         embedded = get_embedded_comments(page, self)
         per_page = get_setting("COMMENTS_PER_PAGE")
-        comments = embedded.comments[:per_page]
-        if len(comments) < min(per_page, embedded.count):
-            # The API embeds fewer comments than the page shows: read the rest.
-            comments = _first_page_of_comments(embedded.source_id, per_page)
+        url = page_html_url(page, self.context.get("request"))
+
+        def first_page_items():
+            rows = embedded.rows[:per_page]
+            if len(rows) < min(per_page, embedded.count):
+                # The API embeds fewer comments than the page shows: read the rest.
+                rows = _first_page_of_comments(embedded.source_id, per_page)
+            return comment_items(rows, url or "")
+
         return blog_posting(
             page,
-            url=page_html_url(page, self.context.get("request")),
-            comments=comments,
+            url=url,
+            items=embedded.derived((STRUCTURED_DATA, url, per_page), first_page_items),
             comment_count=embedded.count,
             language=page_language(page),
         )

@@ -59,11 +59,17 @@ def comment_item(comment, page_url: str) -> dict:
     return item
 
 
+def comment_items(comments: Iterable, page_url: str) -> list[dict]:
+    """The ``comment`` list of a ``BlogPosting`` shown at ``page_url``."""
+    return [comment_item(comment, page_url) for comment in comments]
+
+
 def blog_posting(
     page,
     *,
     url: str | None,
     comments: Iterable = (),
+    items: list[dict] | None = None,
     comment_count: int = 0,
     comments_url: str | None = None,
     language: str | None = None,
@@ -72,7 +78,8 @@ def blog_posting(
 
     ``url`` is the article's canonical address; ``comments_url`` the address
     of the page of comments shown (``url`` for the first one), which each
-    comment's ``url`` points into.
+    comment's ``url`` points into. ``items``, if given, are ``comments``
+    already built by :func:`comment_items`.
     """
     modified = page.last_published_at or page.latest_revision_created_at
     data = {
@@ -87,7 +94,11 @@ def blog_posting(
         "mainEntityOfPage": url,
         "inLanguage": language,
         "commentCount": comment_count,
-        "comment": [comment_item(c, comments_url or url or "") for c in comments],
+        "comment": (
+            items
+            if items is not None
+            else comment_items(comments, comments_url or url or "")
+        ),
     }
     return {key: value for key, value in data.items() if value is not None}
 
