@@ -546,3 +546,15 @@ def test_a_copy_seen_behind_a_login_is_not_revalidated_once_signed_out(
     client.logout()
 
     assert revalidate(client, url, tag).status_code == 404
+
+
+@reads(READS)
+def test_editing_a_site_moves_every_validator(client, article, url_of):
+    url = url_of(article)
+    tag = validated(client, url)
+
+    rename_the_site(article)
+    response = revalidate(client, url, tag)
+
+    assert response.status_code == 200
+    assert response["ETag"] != tag

@@ -103,8 +103,12 @@ def validators(*parts, moments=()) -> Validators:
 
     ``moments`` are datetimes or seconds since the epoch; ``None`` values
     are ignored. ``Last-Modified`` is the newest of them and the process's
-    start, unless that falls in the current second.
+    start, unless that falls in the current second. The ``ETag`` also names
+    the Sites (which host serves which part of the tree, cached by Wagtail),
+    so editing a Site moves every validator.
     """
+    from wagtail.models import Site
+
     newest = max(
         [
             STARTED_AT,
@@ -117,7 +121,7 @@ def validators(*parts, moments=()) -> Validators:
     )
     if newest >= int(time.time()):
         newest = None  # Another change this second would not move it.
-    return Validators(etag(*parts), newest)
+    return Validators(etag(*parts, Site.get_site_root_paths()), newest)
 
 
 def conditional(request) -> bool:
@@ -306,16 +310,12 @@ def stored_article_validators(request, page_id) -> tuple[Validators | None, list
 
 
 def _detail_validators(state, source_id, changed, published, request) -> Validators:
-    from wagtail.models import Site
-
     return validators(
         "detail",
         state,
         source_id,
         stable_state([changed]),
         host_parts(request),
-        # Which host serves which part of the tree: the page is public here.
-        Site.get_site_root_paths(),
         moments=(changed, published),
     )
 
