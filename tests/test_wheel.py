@@ -27,7 +27,7 @@ from dvt_testing import BUNDLED_TITLE, REPO_ROOT
 pytestmark = pytest.mark.slow
 
 DOCUMENT = "wagtail_dvt/documents/dvt-interventional-radiology.txt"
-NEW_VERSION = "0.3.0"
+NEW_VERSION = "0.3.1"
 TEMPLATES = [
     "wagtail_dvt/templates/wagtail_dvt/article_page.html",
     "wagtail_dvt/templates/wagtail_dvt/blocks/section.html",
