@@ -502,6 +502,25 @@ def test_a_post_reads_the_view_restrictions_once_past_wagtails_own_check(
     assert Comment.objects.filter(page=article).count() == 1
 
 
+@pytest.mark.parametrize("validator", ["none", "ETag"])
+def test_the_page_reads_the_view_restrictions_once(client, article, validator):
+    """Wagtail's serve hook reads them; the form and the page's validator
+    reuse that reading, for a full answer and for a 304 alike."""
+    client.get(article.url)
+    headers = {}
+    if validator == "ETag":
+        headers["HTTP_IF_NONE_MATCH"] = client.get(article.url)["ETag"]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(article.url, **headers)
+    assert response.status_code == (304 if headers else 200)
+    restriction_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if "pageviewrestriction" in query["sql"]
+    ]
+    assert len(restriction_reads) == 1
+
+
 # -- limits that fail closed ----------------------------------------------------
 
 
