@@ -20,6 +20,7 @@ from wagtail_dvt.comments.admission import (
     submit_comment,
 )
 from wagtail_dvt.comments.limits import PostingClient
+from wagtail_dvt.conf import get_setting
 from wagtail_dvt.models import Comment, CommentStatus
 from wagtail_dvt.privacy import prune_client_data
 from wagtail_dvt.tasks import prune_personal_data
@@ -138,3 +139,51 @@ def test_the_task_prunes(article):
     prune_personal_data.enqueue()
 
     assert held(comment) == (None, "")
+
+
+def test_prune_forgets_expired_tokens_and_a_replay_is_still_refused(
+    client, article, clock, settings
+):
+    """A spent token's record guards replays until the token expires; then
+    its age refuses it, and the record can go."""
+    from wagtail_dvt.comments.forms import make_form_token
+    from wagtail_dvt.comments.limits import SpentCommentToken
+
+    settings.WAGTAIL_DVT = {"NOTIFY_MODERATORS": False, "FLOOD_INTERVAL": 0}
+    max_age = get_setting("FORM_TOKEN_MAX_AGE")
+
+    def post(token, body):
+        client.post(
+            article.url + "comment/",
+            {"author_name": "Ann", "body": body, "honeypot": "", "token": token},
+        )
+        return Comment.objects.filter(body=body).exists()
+
+    spent = make_form_token(article)
+    clock.shift(5)
+    assert post(spent, "First.")
+    assert not post(spent, "A replay.")
+    clock.shift(max_age)
+    recent = make_form_token(article)
+    clock.shift(5)
+    assert post(recent, "Second.")
+    out = io.StringIO()
+
+    call_command("comment_personal_data", "prune", stdout=out)
+
+    assert "1 expired token record(s)" in out.getvalue()
+    assert SpentCommentToken.objects.count() == 1  # The recent one's.
+    assert not post(spent, "A replay once its record is gone.")
+    assert not post(recent, "A replay of the recent one.")
+
+
+def test_the_task_forgets_expired_tokens(article, clock, settings):
+    from wagtail_dvt.comments.limits import SpentCommentToken, spend_token
+
+    spend_token("an old token", timezone.now())
+    clock.shift(get_setting("FORM_TOKEN_MAX_AGE") + 1)
+    spend_token("a new token", timezone.now())
+
+    prune_personal_data.enqueue()
+
+    assert SpentCommentToken.objects.count() == 1

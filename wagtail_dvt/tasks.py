@@ -72,13 +72,16 @@ def run_import_job(job_id: str) -> None:
 
 @task()
 def prune_personal_data() -> None:
-    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``, and
-    delete data requests past ``PERSONAL_DATA_REQUEST_RETENTION_DAYS``."""
+    """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``, delete
+    data requests past ``PERSONAL_DATA_REQUEST_RETENTION_DAYS`` and the
+    records of expired comment tokens."""
+    from .comments.limits import purge_expired_tokens
     from .privacy.data_requests import prune_old_requests
     from .privacy.retention import prune_client_data
 
     prune_client_data()
     prune_old_requests()
+    purge_expired_tokens()
 
 
 @task()

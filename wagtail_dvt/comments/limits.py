@@ -25,7 +25,10 @@ import math
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ..conf import get_setting
 
 #: The flood key of every client whose address is unknown (a UNIX socket, a
 #: proxy header with too few entries): they share one interval, so the limit
@@ -144,3 +147,14 @@ def purge_spent_tokens(before) -> int:
     """Delete the records of tokens spent before ``before``; how many went."""
     deleted, _by_model = SpentCommentToken.objects.filter(spent_at__lt=before).delete()
     return deleted
+
+
+def purge_expired_tokens(now=None) -> int:
+    """Delete the records of spent tokens that have expired since.
+
+    A token is spent after it is made, so one spent more than
+    ``FORM_TOKEN_MAX_AGE`` ago is refused for its age alone: its record
+    guards nothing any more.
+    """
+    max_age = timedelta(seconds=get_setting("FORM_TOKEN_MAX_AGE"))
+    return purge_spent_tokens((now or timezone.now()) - max_age)

@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail_dvt.comments.limits import purge_expired_tokens
 from wagtail_dvt.privacy import (
     PersonalDataError,
     erase_personal_data,
@@ -15,8 +16,9 @@ class Command(BaseCommand):
     help = (
         "Answer a person's data request: export (JSON, or CSV with --format "
         "csv) or erase what the comments hold for EMAIL; or prune IP addresses "
-        "and user agents older than IP_RETENTION_DAYS, and data requests older "
-        "than PERSONAL_DATA_REQUEST_RETENTION_DAYS (safe to run often)."
+        "and user agents older than IP_RETENTION_DAYS, data requests older "
+        "than PERSONAL_DATA_REQUEST_RETENTION_DAYS and the records of expired "
+        "comment tokens (safe to run often)."
     )
     # Where the erase question is read from; tests pass their own.
     stealth_options = ("stdin",)
@@ -33,11 +35,13 @@ class Command(BaseCommand):
         if action == "prune":
             result = prune_client_data()
             requests_deleted = prune_old_requests()
+            tokens_deleted = purge_expired_tokens()
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Cleared the IP address and user agent of {result.rows_cleared} "
                     f"row(s); forgot {result.clients_forgotten} client address(es); "
-                    f"deleted {requests_deleted} old data request(s)."
+                    f"deleted {requests_deleted} old data request(s) and "
+                    f"{tokens_deleted} expired token record(s)."
                 )
             )
             return
