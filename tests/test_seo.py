@@ -240,6 +240,20 @@ def test_v2_structured_data_costs_no_query_with_the_default_settings(client, art
     assert count_queries(client, url, {"fields": "comments,structured_data"}) == plain
 
 
+def test_the_apis_structured_data_follows_an_edited_comment(client, article):
+    # Built once per change of the article: an edit is a change.
+    url = f"/api/v2/pages/{article.pk}/"
+    first = client.get(url, {"fields": "structured_data"}).json()["structured_data"]
+    comment = Comment.objects.filter(page=article, status="approved").first()
+    comment.body = "Edited by a moderator."
+    comment.save()
+
+    again = client.get(url, {"fields": "structured_data"}).json()["structured_data"]
+
+    assert "Edited by a moderator." not in json.dumps(first)
+    assert "Edited by a moderator." in [item["text"] for item in again["comment"]]
+
+
 def test_v2_reads_the_first_page_of_comments_beyond_the_embedded_ones(client, article):
     settings = {"API_EMBEDDED_COMMENTS_LIMIT": 3, "COMMENTS_PER_PAGE": 10}
     with override_settings(WAGTAIL_DVT=settings):
