@@ -526,3 +526,32 @@ def test_editors_without_the_permission_cannot_set_a_status(
 
     assert response.status_code == 302
     assert comment_rows() == before
+
+
+def test_moderators_see_the_account_a_comment_was_posted_under(
+    client, moderator, articles, django_user_model
+):
+    account = django_user_model.objects.create_user("signed-reader", "", "pw")
+    signed = add_comment(articles[0], "Signed Reader", user=account)
+    anonymous = add_comment(articles[0], "Anonymous Reader")
+
+    for view in ("inspect", "edit"):
+        url = reverse(f"wagtail_dvt_comments:{view}", args=[signed.pk])
+        assert "signed-reader" in client.get(url).content.decode(), view
+        url = reverse(f"wagtail_dvt_comments:{view}", args=[anonymous.pk])
+        assert "signed-reader" not in client.get(url).content.decode(), view
+
+
+def test_saving_the_edit_form_keeps_the_account(
+    client, moderator, articles, django_user_model
+):
+    account = django_user_model.objects.create_user("signed-reader", "", "pw")
+    comment = add_comment(articles[0], "Signed Reader", body="Before.", user=account)
+    data = open_edit_form(client, comment)
+    data.update(body="After.", user="")
+
+    response = client.post(edit_url(comment), data)
+
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.body, comment.user) == ("After.", account)

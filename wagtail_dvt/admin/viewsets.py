@@ -205,6 +205,7 @@ class CommentViewSet(SnippetViewSet):
         "status",
         "posted_at",
         "email",
+        "user",
         "ip_address",
         "user_agent",
     ]
@@ -222,6 +223,8 @@ class CommentViewSet(SnippetViewSet):
             FieldPanel("status", permission=MODERATE_PERMISSION),
             FieldPanel("posted_at", read_only=True),
             FieldPanel("email", read_only=True),
+            # The account a signed-in reader commented under (empty: anonymous).
+            FieldPanel("user", read_only=True),
             FieldPanel("ip_address", read_only=True),
             FieldPanel("user_agent", read_only=True),
         ],
