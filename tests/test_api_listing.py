@@ -250,3 +250,14 @@ def test_a_site_lists_the_comments_of_its_translations_trees_too(
     settings.WAGTAIL_I18N_ENABLED = False
     listed = client.get(url).json()["items"]
     assert [item["article"]["id"] for item in listed] == [english.pk]
+
+
+def test_v2_serialized_items_cost_the_same_however_many(client, article):
+    """``?fields=`` serializes each comment with its article: read in the
+    listing's own query, not once per comment."""
+    add_comments(article, 2)
+    params = {"fields": "*", "article": article.pk}
+    few = count_queries(client, V2, params)
+    add_comments(article, 10)
+
+    assert count_queries(client, V2, params) == few
