@@ -247,7 +247,7 @@ def test_a_site_lists_the_comments_of_its_translations_trees_too(
     listed = client.get(url).json()["items"]
 
     assert [item["article"]["id"] for item in listed] == [english.pk, in_french.pk]
-    settings.WAGTAIL_I18N_ENABLED = False
+    del settings.WAGTAIL_I18N_ENABLED  # unset, as by default: no translations
     listed = client.get(url).json()["items"]
     assert [item["article"]["id"] for item in listed] == [english.pk]
 
