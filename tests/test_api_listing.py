@@ -212,3 +212,52 @@ def test_each_site_lists_only_its_own_comments(
     assert by_id == []
     assert client.get(f"{url}{theirs.pk}/").status_code == 404
     assert client.get(f"{url}{theirs.pk}/", HTTP_HOST="b.localhost").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", [V2, pytest.param(V3, marks=needs_v3)], ids=["v2", "v3"]
+)
+def test_a_site_lists_the_comments_of_its_translations_trees_too(
+    client, settings, root_page, url
+):
+    """With ``WAGTAIL_I18N_ENABLED``, a Site serves its root page's translations.
+
+    The English and the French trees are both this Site's; a tree that is no
+    translation of its root is not.
+    """
+    from wagtail.models import Locale
+
+    from wagtail_dvt.models import get_base_page_model
+
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("fr", "French")]
+    french = Locale.objects.create(language_code="fr")
+    french_home = root_page.copy_for_translation(french)
+    french_home.save_revision().publish()
+    english = make_article(root_page, "English", comments=[(APPROVED, 1)])
+    in_french = make_article(french_home, "Français", comments=[(APPROVED, 2)])
+    # A tree beside the Site's, under Wagtail's root: no Site serves it.
+    orphan_home = (
+        get_base_page_model()
+        .get_first_root_node()
+        .add_child(instance=type(root_page)(title="Orphan", slug="orphan"))
+    )
+    make_article(orphan_home, "Orphaned", comments=[(APPROVED, 3)])
+
+    listed = client.get(url).json()["items"]
+
+    assert [item["article"]["id"] for item in listed] == [english.pk, in_french.pk]
+    del settings.WAGTAIL_I18N_ENABLED  # unset, as by default: no translations
+    listed = client.get(url).json()["items"]
+    assert [item["article"]["id"] for item in listed] == [english.pk]
+
+
+def test_v2_serialized_items_cost_the_same_however_many(client, article):
+    """``?fields=`` serializes each comment with its article: read in the
+    listing's own query, not once per comment."""
+    add_comments(article, 2)
+    params = {"fields": "*", "article": article.pk}
+    few = count_queries(client, V2, params)
+    add_comments(article, 10)
+
+    assert count_queries(client, V2, params) == few

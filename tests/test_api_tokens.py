@@ -161,6 +161,13 @@ def test_off_refuses_posts_and_tokens(client, api, page, dvt):
     refusal(post(client, api, page), 403, "api_comments_off")
 
 
+def test_off_stays_off_when_comments_need_signing_in(client, api, page, dvt):
+    """``COMMENTS_REQUIRE_LOGIN`` makes "token" and "open" sign-in only, not "off"."""
+    dvt(API_COMMENTS="off", COMMENTS_REQUIRE_LOGIN=True)
+    refusal(fetch_token(client, api, page), 403, "api_comments_off")
+    refusal(post(client, api, page), 403, "api_comments_off")
+
+
 def test_unknown_mode_is_a_configuration_error(client, api, page, dvt):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -169,7 +176,11 @@ def test_unknown_mode_is_a_configuration_error(client, api, page, dvt):
     assert check_api_comments_mode() == []
     dvt(API_COMMENTS="closed")
     assert [error.id for error in check_api_comments_mode()] == ["wagtail_dvt.E002"]
-    with pytest.raises(ImproperlyConfigured, match="API_COMMENTS"):
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"API_COMMENTS.* must be one of token, open, authenticated, off; "
+        r"got 'closed'$",
+    ):
         post(client, api, page)
 
 

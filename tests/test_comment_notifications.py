@@ -294,3 +294,27 @@ def test_a_batch_is_given_up_after_the_last_retry(article, moderators, smtp_serv
     send_due_notifications(now=now + timedelta(seconds=120))
     assert smtp_server.attempts == 4
     assert Comment.objects.get().announced_at is None
+
+
+def test_no_second_batch_opens_while_one_waits_for_its_retry(
+    article, moderators, smtp_server, settings
+):
+    """A retry later than the interval's end keeps the next batch waiting,
+    and the interval unclaimed."""
+    from wagtail_dvt.models import MailBatch
+
+    settings.WAGTAIL_DVT = {"MAIL_RETRY_DELAYS": [3600], "NOTIFY_INTERVAL": 900}
+    Comment.objects.create(page=article, author_name="Ann", body="Hi")
+    smtp_server.refuse = 1
+    now = timezone.now()
+    first = send_due_notifications(now=now)
+    assert (first.emails, first.failed) == (1, 1)
+    Comment.objects.create(page=article, author_name="Bob", body="Hello")
+
+    later = send_due_notifications(now=now + timedelta(minutes=20))
+
+    assert (later.comments, later.emails, later.failed) == (0, 0, 0)
+    assert MailBatch.objects.count() == 1
+    assert len(smtp_server.messages) == 1
+    # Nor is the interval claimed: the next batch stays due from the first.
+    assert ModeratorNotificationState.objects.get().last_sent_at == now

@@ -174,6 +174,29 @@ def test_a_report_by_api_is_stored_and_accepted(client, api, article):
     assert (report.comment_id, report.reason) == (reported.pk, "abuse")
 
 
+def test_a_signed_in_reader_reports_by_api_as_themself(
+    api, article, settings, django_user_model
+):
+    """v2 signs the reader in by session (with ``API_COMMENTS`` "authenticated"),
+    v3 by bearer token; either way the report is the account's, from any address."""
+    from test_signed_in_comments import V2, bearer_client, session_client
+
+    reported = comment(article)
+    reader = django_user_model.objects.create_user("reader", "reader@example.org")
+    if api == V2:
+        settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "API_COMMENTS": "authenticated"}
+        client = session_client(reader)
+    else:
+        client = bearer_client(reader)
+
+    first = report_by_api(client, api, reported.pk, ip="192.0.2.1")
+    again = report_by_api(client, api, reported.pk, ip="192.0.2.2")
+
+    assert (first.status_code, again.status_code) == (202, 202), first.content
+    report = CommentReport.objects.get()
+    assert (report.reporter, report.client_key) == (reader, f"user:{reader.pk}")
+
+
 def test_the_reason_is_optional(client, api, article):
     reported = comment(article)
 

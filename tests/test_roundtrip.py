@@ -252,5 +252,45 @@ def test_export_refuses_a_comment_that_parses_but_reads_back_changed(db, body):
     Comment.objects.filter(pk=Comment.objects.filter(page=page).first().pk).update(
         body=body
     )
-    with pytest.raises(ExportError, match="would read back differently"):
+    with pytest.raises(
+        ExportError,
+        match=r"^'.+' cannot be exported faithfully: its sections or comments "
+        r"would read back differently$",
+    ):
         export_document(page, timezone=UTC)
+
+
+def test_export_refuses_a_page_whose_text_would_not_parse(db):
+    """A title with a line break formats, but the read-back fails: the parser's
+    message, after the title, is the error's."""
+    from wagtail_dvt.importer.exporter import ExportError
+
+    page = ArticlePage.objects.get(pk=import_document().page_id)
+    page.title = "Two\nlines"
+
+    with pytest.raises(
+        ExportError,
+        match=r"^'Two\\nlines' cannot be exported faithfully: expected the byline ",
+    ):
+        export_document(page, timezone=UTC)
+
+
+def test_comment_times_are_exported_in_the_time_zone_asked_for(db):
+    """Not in the site's: the format has no zone, the reader of the file picks it."""
+    from zoneinfo import ZoneInfo
+
+    from wagtail_dvt.models import Comment, CommentStatus
+
+    page = ArticlePage.objects.get(pk=import_document().page_id)
+    first = (
+        Comment.objects.filter(page=page, status=CommentStatus.APPROVED)
+        .order_by("posted_at", "pk")
+        .first()
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+
+    document = parse_document(export_document(page, timezone=tokyo))
+
+    assert document.comments[0].posted_at == first.posted_at.astimezone(tokyo).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
