@@ -188,6 +188,33 @@ def test_a_tombstone_keeps_a_keyed_hash_of_the_email_only(article):
     assert "example" not in repr(DeletedComment.objects.values().get())
 
 
+@pytest.mark.parametrize(
+    ("email", "hashing"), [("", True), ("reader@example.com", False)]
+)
+def test_a_tombstone_holds_no_email_hash_without_an_address_or_the_setting(
+    article, settings, email, hashing
+):
+    settings.WAGTAIL_DVT = {"TOMBSTONE_EMAIL_HASH": hashing}
+    comment = article.reader_comments.first()
+    Comment.objects.filter(pk=comment.pk).update(email=email)
+    Comment.objects.get(pk=comment.pk).delete()
+
+    assert DeletedComment.objects.get().email_hash == ""
+
+
+def test_a_comment_stored_without_its_fingerprint_still_stays_deleted(
+    article, run_import
+):
+    """A row from before fingerprints were stored gets one from its name,
+    minute and text when deleted: the document's entry for it."""
+    Comment.objects.filter(author_name="Naomi Ho").update(entry_fingerprint="")
+    article.reader_comments.get(author_name="Naomi Ho").delete()
+
+    run_import()
+
+    assert not article.reader_comments.filter(author_name="Naomi Ho").exists()
+
+
 def test_tombstones_past_their_retention_are_purged_by_the_next_import(
     article, run_import
 ):

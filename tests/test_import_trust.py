@@ -240,6 +240,20 @@ def test_a_comment_deleted_in_the_page_editor_stays_deleted(article, run_import)
     assert not article.reader_comments.filter(author_name="Naomi Ho").exists()
 
 
+def test_a_comment_deleted_by_djangos_own_delete_stays_deleted(article, run_import):
+    """A script or a subclass may call ``Model.delete()`` past the placeholder
+    rule: the deletion, started from the comment itself, still leaves its
+    tombstone."""
+    from django.db import models
+
+    comment = article.reader_comments.get(author_name="Naomi Ho")
+    models.Model.delete(comment)
+
+    assert DeletedComment.objects.get().page_id == article.pk
+    run_import()
+    assert not article.reader_comments.filter(author_name="Naomi Ho").exists()
+
+
 def test_the_upgrade_records_earlier_imports_but_not_editors_revisions(
     article, superuser, root_page
 ):

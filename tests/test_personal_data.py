@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.urls import reverse
 from dvt_testing import comment_edit_data, home_page_model, make_article
 from wagtail import VERSION as WAGTAIL_VERSION
@@ -142,6 +143,42 @@ def test_csv_cells_never_start_a_formula(root_page):
 
     assert (rows[0]["name"], rows[0]["text"]) == ("'=HYPERLINK(1)", "'+1 evil")
     assert make_article_comment.author_name == "=HYPERLINK(1)"
+
+
+def test_a_data_request_finds_that_persons_tombstones_only(conversation):
+    _article, comments = conversation
+    erin = DeletedComment.objects.get()
+    comments["first"].delete()  # Ann's: a second tombstone with an address
+    ann = DeletedComment.objects.exclude(pk=erin.pk).get()
+
+    def tombstones_of(email):
+        return [
+            row["id"] for row in json.loads(run("export", email))["deleted_comments"]
+        ]
+
+    assert tombstones_of(EMAIL) == [erin.pk]
+    assert tombstones_of("ann@example.org") == [ann.pk]
+    run("erase", f"  {EMAIL.upper()} ", "--yes")
+
+    assert DeletedComment.objects.get(pk=ann.pk).email_hash == ann.email_hash != ""
+    assert tombstones_of("ann@example.org") == [ann.pk]
+    assert DeletedComment.objects.get(pk=erin.pk).email_hash == ""
+
+
+@override_settings(SECRET_KEY="0.3 test key, pinned")
+def test_a_tombstone_stored_by_an_earlier_version_is_still_found(root_page):
+    """A data request after an upgrade finds the tombstones hashed before it:
+    the hash of an address (key, salt, folding) must not change."""
+    DeletedComment.objects.create(
+        page=make_article(root_page),
+        entry_hash="0" * 64,
+        # email_hash("erin@example.org") as 0.3.0 stored it, under that key.
+        email_hash="8418af917aa310cf7a6ae4c139a2dc6133a4c511bfa4ee8304ec3c735fcccd46",
+    )
+
+    data = json.loads(run("export", " Erin@Example.ORG "))
+
+    assert len(data["deleted_comments"]) == 1
 
 
 @pytest.mark.parametrize("args", [("export",), ("export", "not-an-email")])
