@@ -41,6 +41,13 @@ def _detail_prefix(urlconf) -> str | None:
     return path[: path.rindex("/1/") + 1]
 
 
+def _page_id(match) -> int | None:
+    try:
+        return int(match.kwargs["page_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class ArticleDetailConditionalMiddleware:
     """Validators, ``Cache-Control`` and 304s on the v3 detail of an article."""
 
@@ -48,45 +55,53 @@ class ArticleDetailConditionalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        page_id = self._article_detail_id(request)
-        if page_id is None:
+        if not self._may_be_article_detail(request):
             return self.get_response(request)
         if conditional(request):
-            validators, tags = stored_article_validators(request, page_id)
-            if validators is None:
-                article = self._public_article(request, page_id)
-                if article is not None:
-                    validators, tags = article_validators(article, request)
-            if fresh(request, validators):
-                return not_modified(validators, tags=tags, request=request)
-        # The validators of the article the view itself read and serialized.
+            page_id = self._article_detail_id(request.path_info)
+            if page_id is not None:
+                validators, tags = stored_article_validators(request, page_id)
+                if validators is None:
+                    article = self._public_article(request, page_id)
+                    if article is not None:
+                        validators, tags = article_validators(article, request)
+                if fresh(request, validators):
+                    return not_modified(validators, tags=tags, request=request)
+        # The validators of the article the view itself read and serialized;
+        # which view answered, Django's own resolving tells afterwards.
         with collect_embedded() as embedded:
             response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if response.status_code != 200 or match is None:
+            return response
+        if match.view_name != V3_PAGE_DETAIL:
+            return response
+        page_id = _page_id(match)
         article = next((page for page in embedded if page.pk == page_id), None)
-        if response.status_code != 200 or article is None:
+        if article is None:
             return response
         validators, tags = article_validators(article, request)
         return api_headers(response, validators, tags=tags, request=request)
 
     @staticmethod
-    def _article_detail_id(request) -> int | None:
+    def _may_be_article_detail(request) -> bool:
+        # Most requests are told apart without resolving their URL.
         if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
-            return None
+            return False
         prefix = _detail_prefix(get_urlconf())
         if prefix is None or not request.path_info.startswith(prefix):
-            return None  # Most requests: no URL resolving.
-        if request.GET.get("version", "live") != "live":
-            return None
+            return False
+        return request.GET.get("version", "live") == "live"
+
+    @staticmethod
+    def _article_detail_id(path) -> int | None:
         try:
-            match = resolve(request.path_info)
+            match = resolve(path)
         except Resolver404:
             return None
         if match.view_name != V3_PAGE_DETAIL:
             return None
-        try:
-            return int(match.kwargs["page_id"])
-        except (KeyError, TypeError, ValueError):
-            return None
+        return _page_id(match)
 
     @staticmethod
     def _public_article(request, page_id):
