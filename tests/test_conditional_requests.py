@@ -558,3 +558,14 @@ def test_editing_a_site_moves_every_validator(client, article, url_of):
 
     assert response.status_code == 200
     assert response["ETag"] != tag
+
+
+@needs_v3
+def test_the_middleware_leaves_other_v3_page_reads_alone(client, article):
+    # Only the detail of an article gets validators: not the pages listing,
+    # nor the detail of another page type.
+    listing = client.get("/api/v3/pages/")
+    home = client.get(f"/api/v3/pages/{article.get_parent().pk}/")
+    assert listing.status_code == home.status_code == 200
+    assert "ETag" not in listing.headers
+    assert "ETag" not in home.headers
