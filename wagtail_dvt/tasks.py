@@ -75,13 +75,9 @@ def prune_personal_data() -> None:
     """Clear IP addresses and user agents past ``IP_RETENTION_DAYS``, delete
     data requests past ``PERSONAL_DATA_REQUEST_RETENTION_DAYS`` and the
     records of expired comment tokens."""
-    from .comments.limits import purge_expired_tokens
-    from .privacy.data_requests import prune_old_requests
-    from .privacy.retention import prune_client_data
+    from .privacy.retention import prune_personal_data as prune
 
-    prune_client_data()
-    prune_old_requests()
-    purge_expired_tokens()
+    prune()
 
 
 @task()

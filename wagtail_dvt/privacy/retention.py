@@ -2,8 +2,10 @@
 
 They serve moderation (spotting a spammer's address) and the flood rule,
 both of which look at recent posts only. :func:`prune_client_data` clears
-older ones in every table that holds them; it is idempotent, so it may run
-as often as wanted, from cron (``comment_personal_data prune``) or as a task.
+older ones in every table that holds them. :func:`prune_personal_data` adds
+what else ages out (old data requests, spent comment tokens): it is what
+cron (``comment_personal_data prune``) and the ``prune_personal_data`` task
+run, and it is idempotent, so it may run as often as wanted.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from ..comments.limits import PostingClient
+from ..comments.limits import PostingClient, purge_expired_tokens
 from ..comments.reports import CommentReport
 from ..conf import get_setting
 from ..models import Comment
+from .data_requests import prune_old_requests
 
 #: ``(model, creation time field, {field: cleared value})`` of every table
 #: that keeps a client's address or user agent in a row that outlives the
@@ -36,6 +39,29 @@ class PruneResult:
 
     rows_cleared: int
     clients_forgotten: int
+
+
+@dataclass(frozen=True)
+class PersonalDataPruned:
+    """What :func:`prune_personal_data` cleared and deleted."""
+
+    client_data: PruneResult
+    requests_deleted: int
+    tokens_deleted: int
+
+
+def prune_personal_data(now=None) -> PersonalDataPruned:
+    """Everything that retention ages out, in one call for cron and tasks.
+
+    Client data past ``IP_RETENTION_DAYS``, data requests past
+    ``PERSONAL_DATA_REQUEST_RETENTION_DAYS``, and the records of comment
+    tokens past ``FORM_TOKEN_MAX_AGE`` (refused for their age alone).
+    """
+    return PersonalDataPruned(
+        client_data=prune_client_data(now),
+        requests_deleted=prune_old_requests(now),
+        tokens_deleted=purge_expired_tokens(now),
+    )
 
 
 def prune_client_data(now=None) -> PruneResult:

@@ -43,7 +43,9 @@ class StructuredDataField(_PageField):
         return blog_posting(
             page,
             url=url,
-            items=embedded.derived((STRUCTURED_DATA, url, per_page), first_page_items),
+            comments=embedded.derived(
+                (STRUCTURED_DATA, url, per_page), first_page_items
+            ),
             comment_count=embedded.count,
             language=page_language(page),
         )

@@ -68,18 +68,15 @@ def blog_posting(
     page,
     *,
     url: str | None,
-    comments: Iterable = (),
-    items: list[dict] | None = None,
+    comments: Iterable[dict] = (),
     comment_count: int = 0,
-    comments_url: str | None = None,
     language: str | None = None,
 ) -> dict:
     """The article as a schema.org ``BlogPosting``, with ``comments``.
 
-    ``url`` is the article's canonical address; ``comments_url`` the address
-    of the page of comments shown (``url`` for the first one), which each
-    comment's ``url`` points into. ``items``, if given, are ``comments``
-    already built by :func:`comment_items`.
+    ``url`` is the article's canonical address. ``comments`` are the items
+    of :func:`comment_items`, built by the caller, which knows the page of
+    comments they are shown on and may reuse them.
     """
     modified = page.last_published_at or page.latest_revision_created_at
     data = {
@@ -94,11 +91,7 @@ def blog_posting(
         "mainEntityOfPage": url,
         "inLanguage": language,
         "commentCount": comment_count,
-        "comment": (
-            items
-            if items is not None
-            else comment_items(comments, comments_url or url or "")
-        ),
+        "comment": list(comments),
     }
     return {key: value for key, value in data.items() if value is not None}
 

@@ -13,7 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from wagtail.models import Site
 
 from ..models import COMMENTS_PAGE_PARAMETER, ArticlePageMixin
-from ..seo.structured_data import blog_posting, json_ld_script, page_language
+from ..seo.structured_data import (
+    blog_posting,
+    comment_items,
+    json_ld_script,
+    page_language,
+)
 
 register = template.Library()
 
@@ -63,9 +68,11 @@ def dvt_structured_data(context):
         page,
         url=url,
         # A removed comment's placeholder says nothing to show as a Comment.
-        comments=[c for c in comments or () if not getattr(c, "is_placeholder", 0)],
+        comments=comment_items(
+            [c for c in comments or () if not getattr(c, "is_placeholder", 0)],
+            comments_url or url or "",
+        ),
         comment_count=context.get("comment_count", 0),
-        comments_url=comments_url,
         language=page_language(page),
     )
     return json_ld_script(data)

@@ -2,14 +2,12 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_dvt.comments.limits import purge_expired_tokens
 from wagtail_dvt.privacy import (
     PersonalDataError,
     erase_personal_data,
     export_personal_data,
-    prune_client_data,
+    prune_personal_data,
 )
-from wagtail_dvt.privacy.data_requests import prune_old_requests
 
 
 class Command(BaseCommand):
@@ -33,15 +31,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, email, **options):
         if action == "prune":
-            result = prune_client_data()
-            requests_deleted = prune_old_requests()
-            tokens_deleted = purge_expired_tokens()
+            pruned = prune_personal_data()
+            cleared = pruned.client_data
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Cleared the IP address and user agent of {result.rows_cleared} "
-                    f"row(s); forgot {result.clients_forgotten} client address(es); "
-                    f"deleted {requests_deleted} old data request(s) and "
-                    f"{tokens_deleted} expired token record(s)."
+                    f"Cleared the IP address and user agent of {cleared.rows_cleared} "
+                    f"row(s); forgot {cleared.clients_forgotten} client address(es); "
+                    f"deleted {pruned.requests_deleted} old data request(s) and "
+                    f"{pruned.tokens_deleted} expired token record(s)."
                 )
             )
             return
