@@ -153,7 +153,7 @@ test: $(INSTALL_STAMP) chromium gettext axe
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run --settings=$(SETTINGS)
 	$(VENV)/bin/pytest --ds=$(SETTINGS) --ignore=tests/browser \
-		$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) \
+		$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup) \
 		$(if $(filter-out 0,$(COVERAGE)),--cov --cov-report=term:skip-covered) $(PYTEST_ARGS)
 	@# Exit status 5: PYTEST_ARGS (e.g. -k parser) selected no browser test.
 	$(if $(filter-out 0,$(BROWSER)),WAGTAIL_DVT_BROWSER_REQUIRED=1 \

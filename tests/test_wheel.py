@@ -24,7 +24,9 @@ from pathlib import Path
 import pytest
 from dvt_testing import BUNDLED_TITLE, REPO_ROOT
 
-pytestmark = pytest.mark.slow
+# One worker runs them all: the wheel, its venv and its site are built once
+# per module, so spread over two workers they were built twice.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 DOCUMENT = "wagtail_dvt/documents/dvt-interventional-radiology.txt"
 NEW_VERSION = "0.3.1"
