@@ -254,14 +254,21 @@ def test_the_apis_structured_data_follows_an_edited_comment(client, article):
     assert "Edited by a moderator." in [item["text"] for item in again["comment"]]
 
 
-def test_v2_reads_the_first_page_of_comments_beyond_the_embedded_ones(client, article):
+def test_the_apis_structured_data_lists_the_embedded_comments(client, article):
+    """Its ``comment`` list is what the API embeds, however many the page
+    shows; ``commentCount`` is the total, on both."""
     settings = {"API_EMBEDDED_COMMENTS_LIMIT": 3, "COMMENTS_PER_PAGE": 10}
     with override_settings(WAGTAIL_DVT=settings):
         data = client.get(
             f"/api/v2/pages/{article.pk}/", {"fields": "comments,structured_data"}
         ).json()
-    assert len(data["comments"]) == 3
-    assert len(data["structured_data"]["comment"]) == 10
+        page = json_ld(client.get(article.url).content.decode())
+    embedded_urls = [f"{page['url']}#comment-{c['id']}" for c in data["comments"]]
+    assert len(embedded_urls) == 3
+    assert [c["url"] for c in data["structured_data"]["comment"]] == embedded_urls
+    assert [c["url"] for c in page["comment"]][:3] == embedded_urls
+    assert len(page["comment"]) == 10
+    assert data["structured_data"]["commentCount"] == page["commentCount"] == 19
 
 
 @pytest.mark.skipif(WAGTAIL_VERSION < (8, 0), reason="API v3 is Wagtail 8's")

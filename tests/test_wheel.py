@@ -29,7 +29,7 @@ from dvt_testing import BUNDLED_TITLE, REPO_ROOT
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 DOCUMENT = "wagtail_dvt/documents/dvt-interventional-radiology.txt"
-NEW_VERSION = "0.3.1"
+NEW_VERSION = "0.4.0"
 TEMPLATES = [
     "wagtail_dvt/templates/wagtail_dvt/article_page.html",
     "wagtail_dvt/templates/wagtail_dvt/blocks/section.html",

@@ -32,7 +32,7 @@ DEFAULTS = {
     # Most approved comments embedded in an article's API representation,
     # oldest first; the rest are read from the comments endpoint, which the
     # article's ``comments_url`` points at. 0 embeds none.
-    "API_EMBEDDED_COMMENTS_LIMIT": 50,
+    "API_EMBEDDED_COMMENTS_LIMIT": 20,
     # -- Reader comments (see docs/moderation.md) --
     # How many levels threads of replies have (docs/conversations.md):
     # 3 is a comment, a reply and a reply to it; 1 means flat comments.

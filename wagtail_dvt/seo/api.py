@@ -1,8 +1,9 @@
 """The article's ``structured_data`` API field: its JSON-LD as JSON.
 
 API v2 (``ArticlePagesAPIViewSet``) shows it only when asked for, with
-``?fields=structured_data``; v3 shows it in the page detail, which already
-loads the comments it lists, so it costs no query there.
+``?fields=structured_data``; v3 shows it in the page detail. It lists the
+comments the API embeds, so it costs no query, and the detail of a crowded
+article serializes no more than the cap.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..api_fields import _PageField, get_embedded_comments
-from ..conf import get_setting
 from .structured_data import blog_posting, comment_items, page_language
 
 #: The field's name, which v2 leaves out of its defaults and of ``fields=*``.
@@ -20,9 +20,10 @@ STRUCTURED_DATA = "structured_data"
 class StructuredDataField(_PageField):
     """The article as the page's schema.org ``BlogPosting`` JSON-LD.
 
-    Its ``comment`` list is the comments on the article's first page of
-    comments, as the page embeds them; built once per change of the
-    article, like the embedded comments it is made of.
+    Its ``comment`` list is the embedded comments (the first
+    ``API_EMBEDDED_COMMENTS_LIMIT``), and ``commentCount`` the total, as in
+    the API's own fields; built once per change of the article, like the
+    embedded comments it is made of.
     """
 
     def to_representation(self, page) -> dict[str, Any]:
@@ -30,35 +31,16 @@ class StructuredDataField(_PageField):
         from ..api.common import page_html_url
 
         embedded = get_embedded_comments(page, self)
-        per_page = get_setting("COMMENTS_PER_PAGE")
         url = page_html_url(page, self.context.get("request"))
-
-        def first_page_items():
-            rows = embedded.rows[:per_page]
-            if len(rows) < min(per_page, embedded.count):
-                # The API embeds fewer comments than the page shows: read the rest.
-                rows = _first_page_of_comments(embedded.source_id, per_page)
-            return comment_items(rows, url or "")
-
         return blog_posting(
             page,
             url=url,
             comments=embedded.derived(
-                (STRUCTURED_DATA, url, per_page), first_page_items
+                (STRUCTURED_DATA, url), lambda: comment_items(embedded.rows, url or "")
             ),
             comment_count=embedded.count,
             language=page_language(page),
         )
-
-
-def _first_page_of_comments(source_id, per_page):
-    from ..models import Comment, CommentStatus
-
-    return list(
-        Comment.objects.filter(page_id=source_id, status=CommentStatus.APPROVED).values(
-            *Comment.PUBLIC_FIELDS
-        )[:per_page]
-    )
 
 
 #: v2 fields shown only when ``?fields=`` names them: not by default, nor
