@@ -35,6 +35,7 @@ READS = {
     "reader page": lambda a: a.url,
 }
 API_READS = {name: read for name, read in READS.items() if name != "reader page"}
+DETAIL_READS = {name: READS[name] for name in ("v2 detail", "v3 detail")}
 
 
 def reads(table):
@@ -95,6 +96,22 @@ def test_a_matching_validator_answers_304_without_a_body(client, article, url_of
     assert response["ETag"] == tag
     assert revalidate(client, url, '"something else"').status_code == 200
     assert revalidate(client, url, f'"x", W/{tag}').status_code == 304
+
+
+@reads(DETAIL_READS)
+def test_a_new_cap_on_embedded_comments_moves_the_details_validator(
+    client, article, url_of, settings
+):
+    """A copy holding four embedded comments is stale once the site embeds two."""
+    url = url_of(article)
+    tag = validated(client, url)
+    settings.WAGTAIL_DVT = {**settings.WAGTAIL_DVT, "API_EMBEDDED_COMMENTS_LIMIT": 2}
+
+    response = revalidate(client, url, tag)
+
+    assert response.status_code == 200
+    assert len(response.json()["comments"]) == 2
+    assert revalidate(client, url, response["ETag"]).status_code == 304
 
 
 def approve(article):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connections, router
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -41,7 +42,7 @@ from .conf import get_setting
 STARTED_AT = int(time.time())
 
 #: Bumped when a representation changes shape, so that clients revalidate.
-REPRESENTATION_VERSION = 1
+REPRESENTATION_VERSION = 2
 
 #: The page columns the article's reads show or depend on.
 PAGE_STATE_FIELDS = (
@@ -272,31 +273,9 @@ def stored_article_validators(request, page_id) -> tuple[Validators | None, list
     such live article): Wagtail's lookup decides, then
     :func:`article_validators`.
     """
-    from django.db.models import Exists, F, OuterRef, Subquery
-    from django.db.models.lookups import StartsWith
-    from wagtail.models import PageViewRestriction
-
-    from .models import get_article_model
-    from .versions import ArticleChange
-
     if "site" in request.GET:
         return None, []
-    changed = ArticleChange.objects.filter(article_id=OuterRef("pk"))
-    restricted = PageViewRestriction.objects.filter(
-        StartsWith(OuterRef("path"), F("page__path"))
-    )
-    row = (
-        get_article_model()
-        ._default_manager.filter(pk=page_id, live=True, alias_of__isnull=True)
-        .annotate(
-            wagtail_dvt_changed=Subquery(changed.values("changed_at")[:1]),
-            wagtail_dvt_restricted=Exists(restricted),
-        )
-        .values_list(
-            *PAGE_STATE_FIELDS, "wagtail_dvt_changed", "wagtail_dvt_restricted"
-        )[:1]
-    )
-    row = next(iter(row), None)
+    row = _stored_article_state(page_id)
     if row is None:
         return None, []
     *values, changed, is_restricted = row
@@ -309,6 +288,66 @@ def stored_article_validators(request, page_id) -> tuple[Validators | None, list
     return found, [article_tag(state["pk"])]
 
 
+def _stored_article_state(page_id) -> tuple | None:
+    """The row of :func:`stored_article_validators`: ``PAGE_STATE_FIELDS``,
+    the change time and whether a view restriction covers the page.
+
+    Asked on every conditional GET of a detail, so the query is compiled
+    once per database connection and then only run: building it cost
+    several times running it. Django's own converters read the row, so it
+    holds the values the ORM would give.
+    """
+    from .models import get_article_model
+
+    model = get_article_model()
+    connection = connections[router.db_for_read(model)]
+    compiled = connection.__dict__.setdefault(_COMPILED_STATE_QUERIES, {})
+    if model not in compiled:
+        compiled[model] = _compile_state_query(model, connection.alias)
+    compiler, sql, params, pk_index = compiled[model]
+    params = list(params)
+    params[pk_index] = model._meta.pk.get_db_prep_value(page_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchmany(1)
+    return next(compiler.results_iter([rows], tuple_expected=True), None)
+
+
+#: Where a database connection keeps its compiled state queries, by model.
+_COMPILED_STATE_QUERIES = "_wagtail_dvt_state_queries"
+
+#: The page id the state query is compiled with, found among its parameters.
+_PLACEHOLDER_PK = -2_147_483_000
+
+
+def _compile_state_query(model, alias):
+    from django.db.models import Exists, F, OuterRef, Subquery
+    from django.db.models.lookups import StartsWith
+    from wagtail.models import PageViewRestriction
+
+    from .versions import ArticleChange
+
+    changed = ArticleChange.objects.filter(article_id=OuterRef("pk"))
+    restricted = PageViewRestriction.objects.filter(
+        StartsWith(OuterRef("path"), F("page__path"))
+    )
+    queryset = (
+        model._default_manager.using(alias)
+        .filter(pk=_PLACEHOLDER_PK, live=True, alias_of__isnull=True)
+        .annotate(
+            wagtail_dvt_changed=Subquery(changed.values("changed_at")[:1]),
+            wagtail_dvt_restricted=Exists(restricted),
+        )
+        .values_list(
+            *PAGE_STATE_FIELDS, "wagtail_dvt_changed", "wagtail_dvt_restricted"
+        )[:1]
+    )
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    (pk_index,) = [n for n, value in enumerate(params) if value == _PLACEHOLDER_PK]
+    return compiler, sql, tuple(params), pk_index
+
+
 def _detail_validators(state, source_id, changed, published, request) -> Validators:
     return validators(
         "detail",
@@ -316,6 +355,9 @@ def _detail_validators(state, source_id, changed, published, request) -> Validat
         source_id,
         stable_state([changed]),
         host_parts(request),
+        # The detail embeds this many comments (and lists them in its
+        # structured data): a site that changes it changes every detail.
+        get_setting("API_EMBEDDED_COMMENTS_LIMIT"),
         moments=(changed, published),
     )
 
