@@ -24,6 +24,7 @@ from wagtail.models import ModelLogEntry, Site
 
 from wagtail_dvt.importer.service import import_document
 from wagtail_dvt.models import Comment, CommentStatus, get_base_page_model
+from wagtail_dvt.privacy import erase_personal_data
 from wagtail_dvt.privacy.sources import ERASE_ACTION
 from wagtail_dvt.tombstones import DeletedComment
 
@@ -199,6 +200,7 @@ def test_erase_anonymises_and_keeps_the_conversation(conversation):
 
     output = run("erase", EMAIL, "--yes")
 
+    assert output.startswith(f"Erased {EMAIL}: ")
     assert "2 comments, 1 deleted_comments" in output
     erased = Comment.objects.filter(
         pk__in=[comments["erin"].pk, comments["elsewhere"].pk]
@@ -322,6 +324,22 @@ def test_moderators_find_download_and_erase(client, conversation, moderator):
     erased = client.post(reverse(ERASE), {"email": EMAIL, "confirm": "1"})
     assert erased.status_code == 302
     assert Comment.objects.get(pk=comments["erin"].pk).author_name == "Anonymous"
+    entry = ModelLogEntry.objects.get(
+        action=ERASE_ACTION, object_id=comments["erin"].pk
+    )
+    assert entry.user_id == moderator.pk
+    # The message names the address erased and counts its records.
+    index = client.get(reverse(INDEX)).content.decode()
+    assert f"3 records of {EMAIL} erased." in index
+
+
+def test_an_erasure_outside_the_admin_logs_who_asked(conversation, moderator):
+    """The admin's views log their user through Wagtail's log context anyway;
+    a caller outside them (a task, a site's own view) has only ``user``."""
+    _article, comments = conversation
+
+    erase_personal_data(EMAIL, user=moderator)
+
     entry = ModelLogEntry.objects.get(
         action=ERASE_ACTION, object_id=comments["erin"].pk
     )
