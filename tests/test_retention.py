@@ -225,3 +225,18 @@ def test_prune_personal_data_counts_every_age_from_the_time_given(
     assert held(comment) == (None, "")
     assert not PersonalDataRequest.objects.exists()
     assert not SpentCommentToken.objects.exists()
+
+
+def test_without_the_flood_rule_its_records_go_at_the_retention_alone(
+    article, clock, settings
+):
+    """With ``FLOOD_INTERVAL`` off no record still counts, so none outlives
+    the retention, however short."""
+    settings.WAGTAIL_DVT = {"IP_RETENTION_DAYS": 0, "FLOOD_INTERVAL": 0}
+    PostingClient.objects.create(
+        address="192.0.2.1",
+        last_posted_at=timezone.now() - dt.timedelta(milliseconds=500),
+    )
+
+    assert prune_client_data() == PruneResult(rows_cleared=0, clients_forgotten=1)
+    assert not PostingClient.objects.exists()
