@@ -317,6 +317,8 @@ def test_body_html_is_the_pages_rendering(client, page, settings):
         "NOTIFY_MODERATORS": False,
         "AUTO_APPROVE": True,
         "API_COMMENTS": "open",
+        # The new comment is the page's newest: embed it too.
+        "API_EMBEDDED_COMMENTS_LIMIT": 100,
     }
     text = "<b>Hi</b> & see\r\nhttps://example.org/a?b=1"
     response = post(client, V2, json.dumps(new_comment(page, body=text)))
