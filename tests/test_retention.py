@@ -22,7 +22,13 @@ from wagtail_dvt.comments.admission import (
 from wagtail_dvt.comments.limits import PostingClient
 from wagtail_dvt.conf import get_setting
 from wagtail_dvt.models import Comment, CommentStatus
-from wagtail_dvt.privacy import prune_client_data
+from wagtail_dvt.privacy import (
+    PersonalDataPruned,
+    PruneResult,
+    prune_client_data,
+)
+from wagtail_dvt.privacy import prune_personal_data as prune_all
+from wagtail_dvt.privacy.data_requests import PersonalDataRequest
 from wagtail_dvt.tasks import prune_personal_data
 
 NOW = timezone.now()
@@ -91,9 +97,11 @@ def test_a_user_agent_alone_is_cleared_too(article):
 
 def test_the_retention_is_a_setting_and_none_keeps_everything(article, settings):
     comment = posted(article, 10)
+    client_row("192.0.2.9", 400)
     settings.WAGTAIL_DVT = {"IP_RETENTION_DAYS": None}
-    assert prune_client_data(now=NOW).rows_cleared == 0
+    assert prune_client_data(now=NOW) == PruneResult(0, 0)
     assert held(comment) == ("192.0.2.1", "Browser/1")
+    assert PostingClient.objects.filter(address="192.0.2.9").exists()
 
     settings.WAGTAIL_DVT = {"IP_RETENTION_DAYS": 7}
     assert prune_client_data(now=NOW).rows_cleared == 1
@@ -187,3 +195,48 @@ def test_the_task_forgets_expired_tokens(article, clock, settings):
     prune_personal_data.enqueue()
 
     assert SpentCommentToken.objects.count() == 1
+
+
+def test_prune_personal_data_counts_every_age_from_the_time_given(
+    article, clock, settings
+):
+    """``now`` is the time all three retentions count from, not the clock's."""
+    from wagtail_dvt.comments.limits import SpentCommentToken, spend_token
+
+    settings.WAGTAIL_DVT = {
+        "NOTIFY_MODERATORS": False,
+        "IP_RETENTION_DAYS": 30,
+        "PERSONAL_DATA_REQUEST_RETENTION_DAYS": 30,
+    }
+    comment = posted(article, 0)
+    Comment.objects.filter(pk=comment.pk).update(posted_at=timezone.now())
+    PostingClient.objects.create(address="192.0.2.1", last_posted_at=timezone.now())
+    PersonalDataRequest.objects.create(email="ann@example.com", kind="erase")
+    spend_token("a token", timezone.now())
+    later = timezone.now() + dt.timedelta(days=31)
+
+    pruned = prune_all(now=later)
+
+    assert pruned == PersonalDataPruned(
+        client_data=PruneResult(rows_cleared=1, clients_forgotten=1),
+        requests_deleted=1,
+        tokens_deleted=1,
+    )
+    assert held(comment) == (None, "")
+    assert not PersonalDataRequest.objects.exists()
+    assert not SpentCommentToken.objects.exists()
+
+
+def test_without_the_flood_rule_its_records_go_at_the_retention_alone(
+    article, clock, settings
+):
+    """With ``FLOOD_INTERVAL`` off no record still counts, so none outlives
+    the retention, however short."""
+    settings.WAGTAIL_DVT = {"IP_RETENTION_DAYS": 0, "FLOOD_INTERVAL": 0}
+    PostingClient.objects.create(
+        address="192.0.2.1",
+        last_posted_at=timezone.now() - dt.timedelta(milliseconds=500),
+    )
+
+    assert prune_client_data() == PruneResult(rows_cleared=0, clients_forgotten=1)
+    assert not PostingClient.objects.exists()

@@ -194,6 +194,30 @@ def test_an_account_without_a_full_name_comments_under_its_username(
     assert Comment.objects.get().author_name == "plainuser"
 
 
+def test_a_long_account_name_is_cut_to_the_names_limit(
+    client, article, dvt, django_user_model
+):
+    dvt(COMMENT_NAME_MAX_LENGTH=8)
+    user = django_user_model.objects.create_user(
+        "longname", "l@example.com", "pw", first_name="Maximiliane", last_name="Long"
+    )
+    client.force_login(user)
+
+    assert form_post(client, article).status_code == 303
+    assert Comment.objects.get().author_name == "Maximili"
+
+
+def test_an_account_without_an_address_comments_without_one(
+    client, article, django_user_model
+):
+    user = django_user_model.objects.create_user("noaddress", "", "pw")
+    client.force_login(user)
+
+    assert form_post(client, article, email="x@e.org").status_code == 303
+    comment = Comment.objects.get()
+    assert (comment.user, comment.email) == (user, "")
+
+
 def test_an_anonymous_post_links_no_account(client, article):
     assert form_post(client, article).status_code == 303
     comment = Comment.objects.get()
@@ -484,6 +508,25 @@ def test_sign_in_only_offers_a_sign_in_link_back_to_the_form(
     parts = urlsplit(link)
     assert parts.path == "/admin/login/"
     assert parse_qs(parts.query)["next"] == [f"{article.url}#comment-form"]
+
+
+def test_the_sign_in_link_keeps_the_login_urls_own_query(
+    client, article, dvt, settings
+):
+    """Built as Django's ``redirect_to_login`` builds it."""
+    from django.contrib.auth.views import redirect_to_login
+
+    dvt(COMMENTS_REQUIRE_LOGIN=True)
+    settings.LOGIN_URL = "/admin/login/?via=comments"
+
+    html = unescape(client.get(article.url).content.decode())
+
+    link = html.split('class="dvt-comment-sign-in"><a href="')[1].split('"')[0]
+    assert parse_qs(urlsplit(link).query) == {
+        "via": ["comments"],
+        "next": [f"{article.url}#comment-form"],
+    }
+    assert link == redirect_to_login(f"{article.url}#comment-form")["Location"]
 
 
 def test_sign_in_only_refuses_an_anonymous_form_post(client, article, dvt):
